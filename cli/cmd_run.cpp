@@ -1,0 +1,79 @@
+// `hsmsim run`: load and check a scenario, run it in virtual time, print the console summary
+// and write the outputs it names (atomically: temporary file, then rename).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "model/runner/runner.h"
+#include "model/scenario/scenario.h"
+
+namespace hsmsim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+int run_command(const RunOptions& options) {
+  scenario::Scenario s;
+  model::RunSettings settings;
+  try {
+    s = scenario::load_scenario_file(options.scenario);
+    model::check_scenario(s);
+    if (options.until) {
+      settings.until = sim::parse_duration(*options.until);
+      if (!settings.until) {
+        std::cerr << "hsmsim: --until: expected a duration such as 2h, got '" << *options.until
+                  << "'\n";
+        return kBadInput;
+      }
+    }
+  } catch (const scenario::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  }
+  settings.seed = options.seed;
+
+  // Trace files go under --out, with the names the scenario gives them.
+  std::vector<std::unique_ptr<sim::TraceSink>> sinks;
+  if (options.out_dir) {
+    const fs::path out(*options.out_dir);
+    fs::create_directories(out);
+    if (s.outputs.trace) sinks.push_back(sim::make_jsonl_sink((out / *s.outputs.trace).string()));
+    if (s.outputs.perfetto) {
+      sinks.push_back(sim::make_perfetto_sink((out / *s.outputs.perfetto).string()));
+    }
+  }
+  for (auto& sink : sinks) settings.sinks.push_back(sink.get());
+
+  const model::RunOutcome outcome = model::run_scenario(s, settings);
+  const std::string summary = outcome.summary.dump(2) + "\n";
+  if (options.out_dir) {
+    const fs::path out(*options.out_dir);
+    write_atomically(out / s.outputs.summary.value_or("summary.json"), summary);
+  }
+  if (options.summary) {
+    if (*options.summary == "-") std::cout << summary;
+    else write_atomically(*options.summary, summary);
+  }
+  if (!options.quiet && options.summary.value_or("") != "-") {
+    std::cout << model::console_summary(outcome);
+  }
+  return outcome.passed ? kOk : kFailed;
+}
+
+}  // namespace hsmsim::cli

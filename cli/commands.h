@@ -1,0 +1,37 @@
+// The subcommands of the hsmsim executable. Each returns the process exit code (SPEC §8):
+// 0 all expectations and invariants hold, 1 an expectation or invariant failed,
+// 2 bad input or usage, 3 internal error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hsmsim::cli {
+
+enum ExitCode : int { kOk = 0, kFailed = 1, kBadInput = 2, kInternal = 3 };
+
+struct RunOptions {
+  std::string scenario;
+  std::optional<uint64_t> seed;
+  std::optional<std::string> until;
+  std::optional<std::string> out_dir;
+  std::optional<std::string> summary;  // FILE or "-"
+  bool quiet = false;
+  bool real_entropy = false;
+};
+int run_command(const RunOptions& options);
+
+int validate_command(const std::vector<std::string>& files);
+int schema_command();
+
+struct BenchOptions {
+  std::string which;  // scheduler | crypto | e2e
+  bool json = false;
+  std::vector<std::size_t> pending;  // scheduler: pending sizes (default 1e3, 1e5, 1e6)
+  std::optional<uint64_t> events;    // scheduler: events per size
+};
+int bench_command(const BenchOptions& options);
+
+}  // namespace hsmsim::cli

@@ -1,0 +1,59 @@
+// hsmsim: a deterministic discrete-event simulator of AWS KMS custom key stores and the
+// CloudHSM clusters behind them. This file only parses the command line (CLI11) and hands
+// each subcommand to its own file.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace hsmsim::cli;
+  CLI::App app{"hsmsim: deterministic simulator of AWS KMS custom key stores and CloudHSM"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "hsmsim 0.1.0");
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run a scenario in virtual time");
+  run_cmd->add_option("scenario", run.scenario, "Scenario YAML file")->required();
+  run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
+  run_cmd->add_option("--until", run.until, "Override the virtual-time horizon (e.g. 2h)");
+  run_cmd->add_option("--out", run.out_dir, "Directory for the outputs the scenario names");
+  run_cmd->add_option("--summary", run.summary, "Write summary.json to FILE, or - for stdout");
+  run_cmd->add_flag("--quiet", run.quiet, "Print nothing but errors");
+  run_cmd->add_flag("--real-entropy", run.real_entropy,
+                    "Key material and IVs from the OS generator instead of the seeded DRBG");
+
+  std::vector<std::string> validate_files;
+  auto* validate_cmd = app.add_subcommand("validate", "Check scenario files without running");
+  validate_cmd->add_option("files", validate_files, "Scenario YAML files")->required();
+
+  auto* schema_cmd = app.add_subcommand("schema", "Print the scenario JSON Schema");
+
+  BenchOptions bench;
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmarks: scheduler | crypto | e2e");
+  bench_cmd->add_option("which", bench.which, "scheduler | crypto | e2e")
+      ->required()
+      ->check(CLI::IsMember({"scheduler", "crypto", "e2e"}));
+  bench_cmd->add_flag("--json", bench.json, "Print results as JSON");
+  bench_cmd->add_option("--pending", bench.pending, "scheduler: pending event counts");
+  bench_cmd->add_option("--events", bench.events, "scheduler: events per measurement");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kOk : kBadInput;
+  }
+
+  try {
+    if (*run_cmd) return run_command(run);
+    if (*validate_cmd) return validate_command(validate_files);
+    if (*schema_cmd) return schema_command();
+    if (*bench_cmd) return bench_command(bench);
+  } catch (const std::exception& e) {
+    std::cerr << "hsmsim: internal error: " << e.what() << "\n";
+    return kInternal;
+  }
+  return kBadInput;
+}

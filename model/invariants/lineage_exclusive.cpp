@@ -1,0 +1,77 @@
+// lineage_exclusive: no two live custom key stores use clusters that share backup history
+// (facts §9.1). A store whose cluster was deleted still holds that cluster's history.
+//
+// Backup history only changes when a cluster or backup is added, and a store's claim only
+// when it is created, deleted or moved to another cluster, so the check (O(clusters +
+// backups)) runs only when one of those changed; otherwise after_event costs O(stores).
+#include "model/invariants/backup_history.h"
+#include "model/invariants/catalog.h"
+
+namespace hsmsim::model {
+namespace {
+
+class LineageExclusive final : public Monitor {
+ public:
+  std::string_view name() const override { return "lineage_exclusive"; }
+
+  std::string after_event(const World& world) override {
+    if (!changed(world)) return "";
+    const invariants::BackupHistory history(world.cloudhsm());
+    std::map<uint32_t, const CustomKeyStore*> holder;  // history -> the first store using it
+    for (const auto& s : world.kms().stores()) {
+      if (s->deleted) continue;
+      const std::optional<uint32_t> h = history.history_of(s->cluster_id);
+      if (!h) continue;  // no such cluster at all: not this rule's concern
+      auto [it, fresh] = holder.emplace(*h, s.get());
+      if (fresh) continue;
+      return "custom key stores " + it->second->id + " (cluster " + it->second->cluster_id +
+             ") and " + s->id + " (cluster " + s->cluster_id + ") use clusters that share " +
+             "backup history";
+    }
+    return "";
+  }
+
+ private:
+  struct Claim {
+    bool deleted = false;
+    std::string cluster_id;
+  };
+
+  // Whether anything the rule depends on changed since the last call; remembers the present.
+  bool changed(const World& world) {
+    bool any = !checked_once_;
+    checked_once_ = true;
+    const std::size_t clusters = world.cloudhsm().clusters().size();
+    const std::size_t backups = world.cloudhsm().backups().size();
+    if (clusters != clusters_ || backups != backups_) any = true;
+    clusters_ = clusters;
+    backups_ = backups;
+    const auto& stores = world.kms().stores();
+    if (claims_.size() != stores.size()) {
+      any = true;
+      claims_.resize(stores.size());
+    }
+    for (std::size_t i = 0; i < stores.size(); ++i) {
+      const CustomKeyStore& s = *stores[i];
+      Claim& c = claims_[i];
+      if (c.deleted == s.deleted && c.cluster_id == s.cluster_id) continue;
+      any = true;
+      c.deleted = s.deleted;
+      c.cluster_id = s.cluster_id;
+    }
+    return any;
+  }
+
+  bool checked_once_ = false;
+  std::size_t clusters_ = 0;
+  std::size_t backups_ = 0;
+  std::vector<Claim> claims_;  // per store index
+};
+
+}  // namespace
+
+std::unique_ptr<Monitor> make_lineage_exclusive() {
+  return std::make_unique<LineageExclusive>();
+}
+
+}  // namespace hsmsim::model

@@ -1,0 +1,51 @@
+// lineage_update: a custom key store's cluster only ever changes to one that shares backup
+// history with the one before (facts §9.2, CloudHsmClusterNotRelatedException).
+//
+// Each store's cluster ID is remembered across events (O(stores) per event); the backup
+// history is recomputed only when some store's cluster changed.
+#include "model/invariants/backup_history.h"
+#include "model/invariants/catalog.h"
+
+namespace hsmsim::model {
+namespace {
+
+class LineageUpdate final : public Monitor {
+ public:
+  std::string_view name() const override { return "lineage_update"; }
+
+  std::string after_call(const World& world, const ActionInfo&, const Json&,
+                         const ApiResult&) override {
+    return observe(world);
+  }
+  std::string after_event(const World& world) override { return observe(world); }
+
+ private:
+  std::string observe(const World& world) {
+    const auto& stores = world.kms().stores();
+    std::optional<invariants::BackupHistory> history;  // built at most once, when needed
+    std::string message;
+    for (std::size_t i = 0; i < stores.size(); ++i) {
+      const CustomKeyStore& s = *stores[i];
+      if (i == clusters_.size()) clusters_.push_back(s.cluster_id);  // a new store
+      std::string& before = clusters_[i];
+      if (before == s.cluster_id) continue;
+      if (!history) history.emplace(world.cloudhsm());
+      if (message.empty() && !history->shared(before, s.cluster_id)) {
+        message = "custom key store " + s.id + " moved from cluster " + before + " to cluster " +
+                  s.cluster_id + ", which does not share backup history with it";
+      }
+      before = s.cluster_id;
+    }
+    return message;
+  }
+
+  std::vector<std::string> clusters_;  // per store index: its cluster when last seen
+};
+
+}  // namespace
+
+std::unique_ptr<Monitor> make_lineage_update() {
+  return std::make_unique<LineageUpdate>();
+}
+
+}  // namespace hsmsim::model

@@ -1,0 +1,540 @@
+#include "model/runner/runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "model/findings.h"
+#include "model/invariants/monitor.h"
+#include "model/runner/values.h"
+#include "model/world.h"
+
+namespace hsmsim::model {
+namespace {
+
+using scenario::Step;
+using scenario::StepKind;
+using scenario::Value;
+
+// Per-action outcome counts and answer times of the calls made by steps.
+struct OperationStats {
+  uint64_t count = 0;
+  uint64_t ok = 0;
+  std::map<std::string, uint64_t> errors;
+  std::vector<double> latency_ms;
+};
+
+struct StepRecord {
+  std::string name;
+  std::optional<sim::Time> at;
+  std::optional<sim::Time> end;
+  std::string outcome = "not reached";
+  std::string expected;
+  bool passed = false;
+  std::string message;
+  ApiResult answer;  // call steps, until the answer arrives
+};
+
+double percentile(std::vector<double> sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+std::string describe_expectation(const scenario::Expectation& e) {
+  switch (e.kind) {
+    case scenario::Expectation::Kind::None: return "";
+    case scenario::Expectation::Kind::Ok: return "ok";
+    case scenario::Expectation::Kind::OkFields: return "ok with fields";
+    case scenario::Expectation::Kind::Error: return "error " + e.error;
+    case scenario::Expectation::Kind::AnyError: return "any error";
+  }
+  return "";
+}
+
+class Runner {
+ public:
+  Runner(const scenario::Scenario& s, const RunSettings& settings)
+      : scenario_(s),
+        seed_(settings.seed.value_or(s.seed)),
+        until_(settings.until ? settings.until : s.until) {
+    for (sim::TraceSink* sink : settings.sinks) trace_.add_sink(sink);
+    world_ = std::make_unique<World>(engine_, trace_, s, seed_);
+    monitors_ = std::make_unique<Monitors>(*world_, s.invariants);
+    trace_.add_sink(monitors_.get());
+    values_ = std::make_unique<Values>(*world_);
+    records_.resize(s.steps.size());
+    for (std::size_t i = 0; i < s.steps.size(); ++i) {
+      records_[i].name = step_name(s.steps[i]);
+      records_[i].expected = describe_expectation(s.steps[i].expect);
+    }
+  }
+
+  RunOutcome run() {
+    const auto wall_start = std::chrono::steady_clock::now();
+    engine_.set_observer([](void* self) { static_cast<Runner*>(self)->after_event(); }, this);
+    trace_.emit(engine_.now(), "runner", "start",
+                Json{{"scenario", scenario_.name}, {"seed", seed_}});
+    if (!scenario_.steps.empty()) schedule_step(0, engine_.now());
+    const sim::Time horizon = until_ ? sim::Time::zero() + *until_ : sim::Time::max();
+    if (!scenario_.steps.empty() || until_) engine_.run_until(horizon);
+    trace_.emit(engine_.now(), "runner", "end", Json{{"events", engine_.events_dispatched()}});
+    trace_.finish();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    return outcome(wall);
+  }
+
+ private:
+  static std::string step_name(const Step& step) {
+    switch (step.kind) {
+      case StepKind::Call: return step.call.written;
+      case StepKind::Wait: return "wait";
+      case StepKind::Check: return "check";
+      case StepKind::Fault: return "fault " + step.fault.kind;
+    }
+    return "";
+  }
+
+  void schedule_step(std::size_t index, sim::Time previous_end) {
+    const Step& step = scenario_.steps[index];
+    sim::Time start = previous_end + step.after;
+    if (step.at) {
+      if (*step.at < engine_.now()) {
+        StepRecord& r = records_[index];
+        r.at = r.end = engine_.now();
+        fail(index, "outcome", "at: " + sim::format_time(*step.at) +
+                                   " had already passed when the step was reached (" +
+                                   sim::format_time(engine_.now()) + ")");
+        finish_step(index);
+        return;
+      }
+      start = *step.at;
+    }
+    current_ = index;
+    engine_.schedule_at(start, [this, index] { begin_step(index); });
+  }
+
+  void fail(std::size_t index, std::string outcome, std::string message) {
+    StepRecord& r = records_[index];
+    if (outcome != "outcome") r.outcome = std::move(outcome);
+    r.passed = false;
+    r.message = std::move(message);
+  }
+
+  void begin_step(std::size_t index) {
+    const Step& step = scenario_.steps[index];
+    StepRecord& r = records_[index];
+    r.at = engine_.now();
+    r.passed = true;
+    r.outcome = "ok";
+    trace_.emit(engine_.now(), "runner", "step_begin",
+                Json{{"index", index}, {"name", r.name}});
+    try {
+      switch (step.kind) {
+        case StepKind::Call: return begin_call(index);
+        case StepKind::Wait: return begin_wait(index);
+        case StepKind::Check: run_check(index); break;
+        case StepKind::Fault: run_fault(index); break;
+      }
+    } catch (const StepFailure& e) {
+      fail(index, "error", e.what());
+    }
+    finish_step(index);
+  }
+
+  void begin_call(std::size_t index) {
+    const Step& step = scenario_.steps[index];
+    const ActionInfo* action = find_action(step.call.service, step.call.action);
+    const Json request = values_->request(step.call.with);
+    StepRecord& r = records_[index];
+    monitors_->before_call(*action, request);
+    r.answer = world_->call(*action, request, step.call.principal.value_or(""));
+    monitors_->after_call(*action, request, r.answer);
+    const sim::Duration rtt = world_->timing().sample(TimingKey::api_rtt, rtt_rng_);
+    engine_.schedule_after(rtt, [this, index] { answer_call(index); });
+  }
+
+  void answer_call(std::size_t index) {
+    const Step& step = scenario_.steps[index];
+    StepRecord& r = records_[index];
+    const ApiResult& answer = r.answer;
+    r.outcome = answer.ok ? "ok" : answer.exception;
+    // CLI commands are kept apart from API actions of the same name (cli:ListKeys, ListKeys).
+    const ActionInfo* action = find_action(step.call.service, step.call.action);
+    const std::string op = action->service == "cli" ? "cli:" + std::string(action->name)
+                                                     : std::string(action->name);
+    OperationStats& stats = operations_[op];
+    ++stats.count;
+    if (answer.ok) ++stats.ok;
+    else ++stats.errors[answer.exception];
+    stats.latency_ms.push_back((engine_.now() - *r.at).milliseconds_f());
+    check_expectation(index);
+    if (step.as && answer.ok) bind(step, answer.response);
+    trace_.emit(engine_.now(), "runner", "answer",
+                Json{{"index", index}, {"action", r.name}, {"outcome", r.outcome}});
+    finish_step(index);
+  }
+
+  void bind(const Step& step, const Json& response) {
+    const ActionInfo* action = find_action(step.call.service, step.call.action);
+    Json primary = response;
+    if (!action->primary.empty()) {
+      const Json* p = Values::at_path(response, std::string(action->primary));
+      if (p) primary = *p;
+    }
+    values_->bind(*step.as, Binding{primary, response});
+  }
+
+  void check_expectation(std::size_t index) {
+    const scenario::Expectation& e = scenario_.steps[index].expect;
+    StepRecord& r = records_[index];
+    const ApiResult& a = r.answer;
+    using K = scenario::Expectation::Kind;
+    switch (e.kind) {
+      case K::None: return;
+      case K::Ok:
+        if (!a.ok) fail(index, r.outcome, "expected ok, got " + a.exception + ": " + a.message);
+        return;
+      case K::AnyError:
+        if (a.ok) fail(index, r.outcome, "expected an error, got ok");
+        return;
+      case K::Error:
+        if (a.ok) fail(index, r.outcome, "expected " + e.error + ", got ok");
+        else if (a.exception != e.error) {
+          fail(index, r.outcome, "expected " + e.error + ", got " + a.exception + ": " + a.message);
+        }
+        return;
+      case K::OkFields: {
+        if (!a.ok) {
+          fail(index, r.outcome, "expected ok, got " + a.exception + ": " + a.message);
+          return;
+        }
+        std::string why;
+        if (!values_->matches_fields(a.response, e.fields, why)) fail(index, r.outcome, why);
+        return;
+      }
+    }
+  }
+
+  // --- wait --------------------------------------------------------------------------------
+
+  void begin_wait(std::size_t index) {
+    const scenario::WaitStep& w = scenario_.steps[index].wait;
+    if (w.duration) {
+      engine_.schedule_after(*w.duration, [this, index] { finish_step(index); });
+      return;
+    }
+    waiting_ = true;
+    wait_timeout_ = engine_.schedule_after(w.timeout, [this, index] { wait_timed_out(index); });
+    after_event();  // the condition may hold already
+  }
+
+  void wait_timed_out(std::size_t index) {
+    if (!waiting_) return;
+    waiting_ = false;
+    fail(index, "timeout", "the condition did not hold within " +
+                               sim::format_duration(scenario_.steps[index].wait.timeout));
+    finish_step(index);
+  }
+
+  // The document a wait or check subject stands for; null when the object does not exist.
+  Json subject_document(const std::string& kind, const std::string& name) const {
+    const std::string id = values_->subject_id(name);
+    if (kind == "key_store") {
+      const CustomKeyStore* s = world_->kms().find_store(id);
+      return s ? world_->kms().describe_store(*s) : Json(nullptr);
+    }
+    if (kind == "key") {
+      const KmsKey* k = world_->kms().find_key(id);
+      return k ? world_->kms().describe_key(*k) : Json(nullptr);
+    }
+    if (kind == "cluster") {
+      const Cluster* c = world_->cloudhsm().cluster_record(id);
+      if (!c) return nullptr;
+      Json d = world_->cloudhsm().describe_cluster(*c);
+      d["active_hsms"] = world_->cloudhsm().active_hsm_count(*c);
+      return d;
+    }
+    if (kind == "hsm") {
+      const Hsm* h = world_->cloudhsm().find_hsm(id);
+      return h ? world_->cloudhsm().describe_hsm(*h) : Json(nullptr);
+    }
+    if (kind == "backup") {
+      const Backup* b = world_->cloudhsm().find_backup(id);
+      return b ? world_->cloudhsm().describe_backup(*b) : Json(nullptr);
+    }
+    return nullptr;
+  }
+
+  // Does the wait condition hold now? On success for `backup_of`, `bound` gets the backup.
+  bool wait_holds(const Value& condition, Json& bound) const {
+    std::string subject_kind, subject_name;
+    Value fields;
+    fields.kind = Value::Kind::Mapping;
+    for (const auto& [key, v] : condition.entries) {
+      if (key == "key_store" || key == "cluster" || key == "key" || key == "hsm" ||
+          key == "backup_of") {
+        subject_kind = key;
+        subject_name = v.scalar;
+      } else {
+        fields.entries.emplace_back(key, v);
+      }
+    }
+    std::string why;
+    if (subject_kind == "backup_of") {
+      const std::string cluster_id = values_->subject_id(subject_name);
+      for (const auto& b : world_->cloudhsm().backups()) {
+        if (!b->cluster || world_->cloudhsm().clusters()[*b->cluster]->id != cluster_id) continue;
+        const Json d = world_->cloudhsm().describe_backup(*b);
+        if (values_->matches_fields(d, fields, why)) {
+          bound = d;
+          return true;
+        }
+      }
+      return false;
+    }
+    const Json d = subject_document(subject_kind, subject_name);
+    return !d.is_null() && values_->matches_fields(d, fields, why);
+  }
+
+  void after_event() {
+    monitors_->after_event();
+    durability_.observe(*world_);
+    if (!waiting_) return;
+    const Step& step = scenario_.steps[current_];
+    Json bound;
+    if (!wait_holds(step.wait.condition, bound)) return;
+    waiting_ = false;
+    engine_.cancel(wait_timeout_);
+    if (step.as && !bound.is_null()) values_->bind(*step.as, Binding{bound["BackupId"], bound});
+    const std::size_t index = current_;
+    // End the wait at this moment, after the event that made it hold.
+    engine_.schedule_after(sim::Duration::zero(), [this, index] { finish_step(index); });
+  }
+
+  // --- check and fault -----------------------------------------------------------------------
+
+  void run_check(std::size_t index) {
+    const Value& checks = scenario_.steps[index].check.checks;
+    const Findings findings = find_findings(*world_);
+    for (const auto& [subject, fields] : checks.entries) {
+      std::string why;
+      Json document;
+      const std::size_t space = subject.find(' ');
+      if (space != std::string::npos) {
+        document = subject_document(subject.substr(0, space), subject.substr(space + 1));
+        if (document.is_null()) {
+          fail(index, "failed", subject + " does not exist");
+          return;
+        }
+      } else if (subject == "orphans") {
+        document = Json{{"count", findings.orphans.size()},
+                        {"in_clusters", findings.orphans_in_clusters()},
+                        {"in_backups", findings.orphans_in_backups()}};
+      } else if (subject == "lost_keys") {
+        document = Json{{"count", findings.lost_keys.size()}};
+      } else if (subject == "invariants") {
+        document = Json{{"violations", monitors_->violations().size()}};
+      } else if (subject == "metrics") {
+        document = operations_json();
+      }
+      if (!values_->matches_fields(document, fields, why)) {
+        fail(index, "failed", subject + ": " + why);
+        return;
+      }
+    }
+  }
+
+  void run_fault(std::size_t index) {
+    const scenario::FaultStep& f = scenario_.steps[index].fault;
+    const ApiResult result = world_->apply_fault(f.kind, values_->resolve(f.params, false));
+    trace_.emit(engine_.now(), "runner", "fault", Json{{"kind", f.kind}, {"ok", result.ok}});
+    if (!result.ok) fail(index, result.exception, result.message);
+  }
+
+  void finish_step(std::size_t index) {
+    StepRecord& r = records_[index];
+    r.end = engine_.now();
+    trace_.emit(engine_.now(), "runner", "step_end",
+                Json{{"index", index}, {"outcome", r.outcome}, {"passed", r.passed}});
+    if (index + 1 < scenario_.steps.size()) {
+      schedule_step(index + 1, engine_.now());
+    } else if (!until_) {
+      engine_.stop();  // without `until`, the run ends with its last step
+    }
+  }
+
+  // --- summary -------------------------------------------------------------------------------
+
+  Json operations_json() const {
+    Json ops = Json::object();
+    for (const auto& [action, s] : operations_) {
+      std::vector<double> sorted = s.latency_ms;
+      std::sort(sorted.begin(), sorted.end());
+      double sum = 0;
+      for (double v : sorted) sum += v;
+      Json errors = Json::object();
+      for (const auto& [e, n] : s.errors) errors[e] = n;
+      ops[action] = Json{
+          {"count", s.count},
+          {"ok", s.ok},
+          {"ok_per_s", 0},
+          {"errors", errors},
+          {"latency_ms",
+           {{"mean", sorted.empty() ? 0.0 : sum / static_cast<double>(sorted.size())},
+            {"p50", percentile(sorted, 0.50)},
+            {"p90", percentile(sorted, 0.90)},
+            {"p99", percentile(sorted, 0.99)},
+            {"p999", percentile(sorted, 0.999)},
+            {"max", sorted.empty() ? 0.0 : sorted.back()}}},
+          {"queue_wait_ms", {{"mean", 0.0}, {"p99", 0.0}}}};
+    }
+    return ops;
+  }
+
+  Json final_state() const {
+    auto name_of = [&](const std::string& id) {
+      for (const auto& [name, obj] : world_->names()) {
+        if (obj.id == id) return name;
+      }
+      return id;
+    };
+    Json stores = Json::object();
+    for (const auto& s : world_->kms().stores()) {
+      if (s->deleted) continue;
+      Json d{{"CustomKeyStoreId", s->id},
+             {"ConnectionState", to_string(s->state)},
+             {"CloudHsmClusterId", s->cluster_id}};
+      if (s->error) d["ConnectionErrorCode"] = to_string(*s->error);
+      stores[name_of(s->id)] = d;
+    }
+    Json clusters = Json::object();
+    for (const auto& c : world_->cloudhsm().clusters()) {
+      clusters[name_of(c->id)] = Json{{"ClusterId", c->id},
+                                      {"State", to_string(c->state)},
+                                      {"active_hsms", world_->cloudhsm().active_hsm_count(*c)}};
+    }
+    Json keys = Json::object();
+    for (const auto& k : world_->kms().keys()) {
+      keys[name_of(k->id)] =
+          Json{{"KeyId", k->id},
+               {"KeyState", k->deleted ? "deleted" : to_string(world_->kms().key_state(*k))}};
+    }
+    Json backups = Json::object();
+    for (const auto& b : world_->cloudhsm().backups()) {
+      backups[b->id] = Json{{"BackupState", to_string(b->state)},
+                            {"ClusterId", b->cluster ? world_->cloudhsm().clusters()[*b->cluster]->id
+                                                     : std::string()}};
+    }
+    return Json{{"key_stores", stores}, {"clusters", clusters}, {"keys", keys},
+                {"backups", backups}};
+  }
+
+  RunOutcome outcome(double wall_seconds) const {
+    RunOutcome out;
+    out.fingerprint = trace_.fingerprint();
+    out.events = engine_.events_dispatched();
+    out.virtual_end_ns = engine_.now().ns();
+    Json steps = Json::array();
+    std::size_t passed = 0, failed = 0;
+    for (std::size_t i = 0; i < records_.size(); ++i) {
+      const StepRecord& r = records_[i];
+      const Step& step = scenario_.steps[i];
+      steps.push_back(Json{{"index", i},
+                           {"kind", scenario::to_string(step.kind)},
+                           {"name", r.name},
+                           {"at_ns", r.at ? Json(r.at->ns()) : Json(nullptr)},
+                           {"end_ns", r.end ? Json(r.end->ns()) : Json(nullptr)},
+                           {"outcome", r.outcome},
+                           {"expected", r.expected},
+                           {"passed", r.passed},
+                           {"message", r.message}});
+      (r.passed ? passed : failed) += 1;
+    }
+    out.passed = failed == 0 && monitors_->violations().empty();
+    Findings findings = find_findings(*world_);
+    findings.durability_windows = durability_.windows();
+    out.summary = Json{{"scenario", scenario_.name},
+                       {"seed", seed_},
+                       {"virtual_end_ns", out.virtual_end_ns},
+                       {"events", out.events},
+                       {"wall_seconds", wall_seconds},
+                       {"fingerprint", out.fingerprint},
+                       {"steps", steps},
+                       {"expectations", {{"passed", passed}, {"failed", failed}}},
+                       {"invariants", monitors_->to_json()},
+                       {"findings", findings.to_json()},
+                       {"operations", operations_json()},
+                       {"hsms", Json::array()},
+                       {"final_state", final_state()}};
+    return out;
+  }
+
+  const scenario::Scenario& scenario_;
+  uint64_t seed_;
+  std::optional<sim::Duration> until_;
+  sim::Engine engine_;
+  sim::Trace trace_;
+  std::unique_ptr<World> world_;
+  std::unique_ptr<Monitors> monitors_;
+  DurabilityTracker durability_;
+  std::unique_ptr<Values> values_;
+  sim::RandomStream rtt_rng_{seed_, "api_rtt"};
+  std::vector<StepRecord> records_;
+  std::map<std::string, OperationStats> operations_;
+  std::size_t current_ = 0;
+  bool waiting_ = false;
+  sim::EventId wait_timeout_;
+};
+
+}  // namespace
+
+RunOutcome run_scenario(const scenario::Scenario& scenario, const RunSettings& settings) {
+  Runner runner(scenario, settings);
+  return runner.run();
+}
+
+std::string console_summary(const RunOutcome& o) {
+  const Json& s = o.summary;
+  std::string out = fmt::format("scenario    {}\nseed        {}\nvirtual     {}  ({} events, {:.3f} s wall)\n",
+                                s["scenario"].get<std::string>(), s["seed"].get<uint64_t>(),
+                                sim::format_duration_human(sim::Duration::nanoseconds(o.virtual_end_ns)),
+                                o.events, s["wall_seconds"].get<double>());
+  const Json& steps = s["steps"];
+  out += fmt::format("steps       {} passed, {} failed\n", s["expectations"]["passed"].get<int>(),
+                     s["expectations"]["failed"].get<int>());
+  for (const Json& step : steps) {
+    if (step["passed"].get<bool>()) continue;
+    out += fmt::format("  first failure: step {} ({}) at {}: {}\n", step["index"].get<int>(),
+                       step["name"].get<std::string>(),
+                       step["at_ns"].is_null()
+                           ? std::string("-")
+                           : sim::format_duration_human(sim::Duration::nanoseconds(step["at_ns"].get<int64_t>())),
+                       step["message"].get<std::string>());
+    break;
+  }
+  const Json& invariants = s["invariants"];
+  out += fmt::format("invariants  {} enabled, {} violations\n", invariants["enabled"].size(),
+                     invariants["violations"].size());
+  if (!invariants["violations"].empty()) {
+    const Json& v = invariants["violations"][0];
+    out += fmt::format("  first violation: {} at {}: {}\n", v["invariant"].get<std::string>(),
+                       v["at"].get<std::string>(), v["message"].get<std::string>());
+  }
+  const Json& findings = s["findings"];
+  out += fmt::format("findings    {} orphaned, {} lost keys, {} lockouts, {} durability windows\n",
+                     findings["orphans"].size(), findings["lost_keys"].size(),
+                     findings["lockouts"].size(), findings["durability_windows"].size());
+  for (const auto& [action, op] : s["operations"].items()) {
+    out += fmt::format("  {:<28} {:>6} calls {:>6} ok  p50 {:.3f} ms  p99 {:.3f} ms\n", action,
+                       op["count"].get<uint64_t>(), op["ok"].get<uint64_t>(),
+                       op["latency_ms"]["p50"].get<double>(), op["latency_ms"]["p99"].get<double>());
+  }
+  out += fmt::format("fingerprint {}\n", o.fingerprint);
+  return out;
+}
+
+}  // namespace hsmsim::model

@@ -1,0 +1,39 @@
+// Runs a scenario: builds the world at t=0, carries out its steps in virtual time (calls,
+// waits, checks, faults), checks expectations, and produces the summary of SPEC §7.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/common.h"
+#include "model/scenario/scenario.h"
+#include "sim/trace.h"
+
+namespace hsmsim::model {
+
+struct RunSettings {
+  std::optional<uint64_t> seed;         // overrides the scenario's
+  std::optional<sim::Duration> until;   // overrides the scenario's
+  std::vector<sim::TraceSink*> sinks;   // extra trace sinks (files, memory)
+};
+
+struct RunOutcome {
+  Json summary;               // summary.json
+  std::string fingerprint;
+  bool passed = true;         // every expectation and invariant held
+  uint64_t events = 0;
+  int64_t virtual_end_ns = 0;
+};
+
+RunOutcome run_scenario(const scenario::Scenario& scenario, const RunSettings& settings);
+
+// The console summary of a run (SPEC §7).
+std::string console_summary(const RunOutcome& outcome);
+
+// Model-level checks of a loaded scenario: action names, parameter names, exception names,
+// `$name` references to earlier `as:` names. Throws scenario::InputError.
+void check_scenario(const scenario::Scenario& scenario);
+
+}  // namespace hsmsim::model

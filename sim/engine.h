@@ -1,0 +1,105 @@
+// The discrete-event engine: a virtual clock, a queue of pending events and the run loop.
+//
+// Model code talks to the engine only through this class: now(), schedule_at/after(),
+// cancel() and the run calls. Events at equal times run in the order they were scheduled.
+// The engine knows nothing about what its events mean.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/callback.h"
+#include "sim/event_queue.h"
+#include "sim/time.h"
+
+namespace hsmsim::sim {
+
+// Names one scheduled event. A stale id (event already run or cancelled) is harmless:
+// cancel() and pending() recognise it by its generation.
+struct EventId {
+  uint32_t slot = 0;
+  uint32_t generation = 0;  // 0 never names an event
+  bool valid() const { return generation != 0; }
+  friend bool operator==(const EventId&, const EventId&) = default;
+};
+
+class Engine {
+ public:
+  Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Time now() const { return now_; }
+
+  // `when` must not be in the past. Returns an id that cancel() accepts.
+  EventId schedule_at(Time when, Callback callback);
+  EventId schedule_after(Duration delay, Callback callback) {
+    return schedule_at(now_ + delay, callback);
+  }
+  // Returns true if the event was still pending (and now never runs).
+  bool cancel(EventId id);
+  bool pending(EventId id) const;
+
+  std::size_t pending_count() const { return pending_count_; }
+  uint64_t events_dispatched() const { return dispatched_; }
+  // Time of the earliest pending event, or Time::max() when none is pending.
+  Time next_event_time();
+
+  // Called after every dispatched event (invariant monitors, waits). May be null.
+  using Observer = void (*)(void* context);
+  void set_observer(Observer observer, void* context) {
+    observer_ = observer;
+    observer_context_ = context;
+  }
+
+  // Runs events in (time, sequence) order while their time is <= horizon, until the queue is
+  // empty or stop() is called. When it returns without stop(), the clock reads `horizon`
+  // (unless horizon is Time::max()). Returns the number of events dispatched by this call.
+  uint64_t run_until(Time horizon);
+  // Dispatches the earliest event if its time is <= horizon. Returns false if none was run.
+  bool run_one(Time horizon);
+  // Makes the current run_until() return after the event being handled.
+  void stop() { stop_requested_ = true; }
+
+  // Bytes the engine holds for its pending events (queue entries and event slots, counting
+  // reserved capacity), for the bench's bytes-per-pending-event figure.
+  std::size_t memory_bytes() const;
+
+ private:
+  // One per pending event; a freed slot is reused (LIFO, so it is still in cache). An
+  // EventId or queue entry names the event only while its generation matches the slot's.
+  struct Slot {
+    Callback callback;
+    uint32_t generation = 1;
+    uint32_t next_free = kNoSlot;  // kInUse while an event occupies the slot
+  };
+  static_assert(sizeof(Slot) == 32);
+  static constexpr uint32_t kNoSlot = 0xFFFF'FFFFu;
+  static constexpr uint32_t kInUse = 0xFFFF'FFFEu;
+  // Slot indices stay below kInUse; the queue stores them in 32 bits.
+  static constexpr std::size_t kSlotsMax = kInUse - 1;
+  // Cancelled entries stay queued until they reach the front; once they outnumber live
+  // ones by more than this, the queue is swept, bounding memory at ~2x pending + slack.
+  static constexpr std::size_t kStaleSlack = 4096;
+
+  uint32_t allocate_slot();
+  void release_slot(uint32_t slot);
+  bool is_live(const EventQueue::Entry& entry) const {
+    return slots_[entry.slot].generation == entry.generation;
+  }
+  void dispatch(const EventQueue::Entry& entry);
+  void sweep_stale_entries();
+  [[noreturn]] void fail_schedule_in_past(Time when) const;
+
+  Time now_;
+  EventQueue queue_;
+  std::vector<Slot> slots_;
+  uint32_t free_head_ = kNoSlot;
+  std::size_t pending_count_ = 0;
+  uint64_t dispatched_ = 0;
+  bool stop_requested_ = false;
+  Observer observer_ = nullptr;
+  void* observer_context_ = nullptr;
+};
+
+}  // namespace hsmsim::sim

@@ -1,0 +1,210 @@
+// The engine's queue of pending events: a monotone priority queue on virtual time.
+//
+// The contract is ns-3's Scheduler, five calls: insert, is_empty, peek, remove_next and remove.
+// remove is lazy and lives in the Engine: cancelling bumps the slot's generation, so the entry
+// left here is recognised as stale when it reaches the front (or by remove_if, which the Engine
+// calls when stale entries start to outnumber live ones).
+//
+// Entries order by (time, insertion order): among equal times the queue is FIFO, which is what
+// the SPEC's "a sequence number breaks ties" asks for, without storing the sequence number.
+//
+// DESIGN-NOTE (filled in below the class after measurement)
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+#include "sim/time.h"
+
+#ifndef HSMSIM_EVENT_QUEUE_DIGIT_BITS
+#define HSMSIM_EVENT_QUEUE_DIGIT_BITS 4
+#endif
+#ifndef HSMSIM_EVENT_QUEUE_BLOCK_ENTRIES
+#define HSMSIM_EVENT_QUEUE_BLOCK_ENTRIES 7
+#endif
+
+namespace hsmsim::sim {
+
+class EventQueue {
+ public:
+  // 16 bytes: the payload (callback) lives in the Engine's slot array, named by `slot`.
+  struct Entry {
+    Time time;
+    uint32_t slot = 0;
+    uint32_t generation = 0;
+  };
+  static_assert(sizeof(Entry) == 16);
+
+  EventQueue() = default;
+  EventQueue(const EventQueue&) = delete;
+  EventQueue& operator=(const EventQueue&) = delete;
+  ~EventQueue();
+
+  // Any time >= 0 is accepted. Inserting below the key last removed is allowed but costs a
+  // splice of the front buckets (the Engine does it only after peeking past a horizon);
+  // inserting at or after it is O(1).
+  void insert(const Entry& entry);
+  bool is_empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  // The earliest entry (FIFO among equal times). Requires !is_empty(). The reference is
+  // valid until the next insert, remove_next or remove_if.
+  const Entry& peek();
+  Entry remove_next();
+  // The entry that remove_next() will return after the next one, if the queue already knows
+  // it without work (else nullptr): lets the Engine prefetch that event's slot.
+  const Entry* peek_second() const;
+  // Removes every entry for which dead(entry) is true, keeping the order of the others.
+  // Returns the number removed. O(size()).
+  template <typename Dead>
+  std::size_t remove_if(Dead dead);
+
+  // Bytes held, counting every block allocated (in use or free).
+  std::size_t memory_bytes() const;
+
+ private:
+  // Radix-2^k digits: bucket (p, v) holds the keys whose highest digit differing from base_
+  // is digit p, where their digit is v (necessarily > base_'s). Index p * kDigitValues + v;
+  // index 0 (v = 0 cannot differ upwards) is bucket 0: keys equal to base_.
+  static constexpr int kDigitBits = HSMSIM_EVENT_QUEUE_DIGIT_BITS;
+  static constexpr int kDigitValues = 1 << kDigitBits;
+  static constexpr int kDigits = (64 + kDigitBits - 1) / kDigitBits;
+  static constexpr int kBuckets = kDigits * kDigitValues;
+  static constexpr int kOccupiedWords = (kBuckets + 63) / 64;
+
+  // Buckets are lists of fixed blocks from one free list, so memory tracks the number of
+  // entries (plus one partial block per non-empty bucket), not each bucket's peak.
+  // A block is a whole number of cache lines: 16-byte header, then entries.
+  static constexpr int kBlockEntries = HSMSIM_EVENT_QUEUE_BLOCK_ENTRIES;
+  struct alignas(64) Block {
+    Block* next = nullptr;
+    uint32_t begin = 0;  // entries [begin, end) are queued; begin > 0 only in bucket 0
+    uint32_t end = 0;
+    Entry entries[kBlockEntries];
+  };
+  static_assert(sizeof(Block) % 64 == 0 && sizeof(Block) < 16 * (kBlockEntries + 5));
+  // A circular list of non-empty blocks named by its tail (tail->next is the head), so a
+  // bucket costs one pointer: the queue's fixed size matters when few events are pending.
+  struct Bucket {
+    Block* tail = nullptr;
+    bool empty() const { return tail == nullptr; }
+    Block* head() const { return tail->next; }
+  };
+
+  static uint64_t key_of(const Entry& entry) { return static_cast<uint64_t>(entry.time.ns()); }
+  int bucket_of(uint64_t key) const;
+  void push(const Entry& entry, int bucket);
+  Block* append_block(Bucket& bucket);
+  void release_block(Block* block);
+  void mark(int bucket) { occupied_[bucket / 64] |= uint64_t{1} << (bucket % 64); }
+  void unmark(int bucket) { occupied_[bucket / 64] &= ~(uint64_t{1} << (bucket % 64)); }
+  int lowest_occupied() const;
+  void refill();
+  void lower_base(uint64_t key);
+  static void splice(Bucket& to, Bucket& from);
+  [[noreturn]] static void fail_negative_time(const Entry& entry);
+
+  std::array<Bucket, kBuckets> buckets_{};
+  std::array<uint64_t, kOccupiedWords> occupied_{};  // bit i set iff bucket i >= 1 non-empty
+  uint64_t base_ = 0;                                // every queued key is >= base_
+  std::size_t size_ = 0;
+  Block* free_blocks_ = nullptr;
+  std::size_t blocks_allocated_ = 0;
+};
+
+// --- Hot path, inline: one insert and one remove_next per dispatched event. ---
+
+inline int EventQueue::bucket_of(uint64_t key) const {
+  const uint64_t differing = key ^ base_;
+  if (differing == 0) return 0;
+  const int digit = (std::bit_width(differing) - 1) / kDigitBits;
+  const auto value = static_cast<int>((key >> (digit * kDigitBits)) & (kDigitValues - 1));
+  return digit * kDigitValues + value;
+}
+
+inline void EventQueue::push(const Entry& entry, int bucket) {
+  Bucket& target = buckets_[bucket];
+  Block* tail = target.tail;
+  if (tail == nullptr || tail->end == kBlockEntries) [[unlikely]] {
+    tail = append_block(target);
+  }
+  tail->entries[tail->end++] = entry;
+  if (bucket != 0) mark(bucket);
+}
+
+inline void EventQueue::insert(const Entry& entry) {
+  if (entry.time.ns() < 0) [[unlikely]]
+    fail_negative_time(entry);
+  if (key_of(entry) < base_) [[unlikely]]
+    lower_base(key_of(entry));
+  push(entry, bucket_of(key_of(entry)));
+  ++size_;
+}
+
+inline const EventQueue::Entry& EventQueue::peek() {
+  if (buckets_[0].empty()) refill();
+  const Block* head = buckets_[0].head();
+  return head->entries[head->begin];
+}
+
+inline EventQueue::Entry EventQueue::remove_next() {
+  const Entry entry = peek();
+  Bucket& front = buckets_[0];
+  Block* head = front.head();
+  if (++head->begin == head->end) {
+    if (head == front.tail) {
+      front.tail = nullptr;
+    } else {
+      front.tail->next = head->next;
+    }
+    release_block(head);
+  }
+  --size_;
+  return entry;
+}
+
+inline const EventQueue::Entry* EventQueue::peek_second() const {
+  const Bucket& front = buckets_[0];
+  if (front.empty()) return nullptr;
+  const Block* head = front.head();
+  if (head->begin + 1 < head->end) return &head->entries[head->begin + 1];
+  if (head == front.tail) return nullptr;
+  return &head->next->entries[head->next->begin];
+}
+
+inline void EventQueue::release_block(Block* block) {
+  block->next = free_blocks_;
+  free_blocks_ = block;
+}
+
+template <typename Dead>
+std::size_t EventQueue::remove_if(Dead dead) {
+  std::size_t removed = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    const Bucket old = buckets_[i];
+    if (old.empty()) continue;
+    buckets_[i] = Bucket{};
+    if (i != 0) unmark(i);
+    // Survivors are pushed back into the (now empty) bucket in order; a block goes back to
+    // the free list only after it has been read, so push never overwrites unread entries.
+    for (Block* block = old.head();;) {
+      for (uint32_t j = block->begin; j < block->end; ++j) {
+        if (dead(block->entries[j])) {
+          ++removed;
+        } else {
+          push(block->entries[j], i);
+        }
+      }
+      Block* const next = block->next;
+      const bool last = block == old.tail;
+      release_block(block);
+      if (last) break;
+      block = next;
+    }
+  }
+  size_ -= removed;
+  return removed;
+}
+
+}  // namespace hsmsim::sim

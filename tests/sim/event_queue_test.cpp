@@ -1,0 +1,157 @@
+// The event queue: (time, insertion) order, FIFO among equal times, lazy-removal sweeps, and
+// inserts below the last peeked key; checked against std::multimap, which keeps equal keys in
+// insertion order.
+#include "sim/event_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <vector>
+
+namespace hsmsim::sim {
+namespace {
+
+using Entry = EventQueue::Entry;
+
+Entry make_entry(int64_t time_ns, uint32_t slot) {
+  return Entry{Time::from_ns(time_ns), slot, 1};
+}
+
+std::vector<uint32_t> drain_slots(EventQueue& queue) {
+  std::vector<uint32_t> slots;
+  while (!queue.is_empty())
+    slots.push_back(queue.remove_next().slot);
+  return slots;
+}
+
+TEST(EventQueue, RemovesInTimeOrder) {
+  EventQueue queue;
+  const std::vector<int64_t> times = {50, 3, 1'000'000'000'000, 7, 0, 4096, 4095, 1};
+  for (uint32_t i = 0; i < times.size(); ++i)
+    queue.insert(make_entry(times[i], i));
+  EXPECT_EQ(queue.size(), times.size());
+  std::vector<int64_t> removed;
+  while (!queue.is_empty())
+    removed.push_back(queue.remove_next().time.ns());
+  std::vector<int64_t> sorted = times;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(removed, sorted);
+}
+
+TEST(EventQueue, EqualTimesComeOutInInsertionOrder) {
+  // Many ties spread over several buckets, compared with a stable sort by time.
+  EventQueue queue;
+  std::mt19937_64 rng(7);
+  std::vector<std::pair<int64_t, uint32_t>> inserted;
+  for (uint32_t i = 0; i < 20'000; ++i) {
+    const int64_t time = static_cast<int64_t>(rng() % 64) * 1'000;
+    inserted.emplace_back(time, i);
+    queue.insert(make_entry(time, i));
+  }
+  std::stable_sort(inserted.begin(), inserted.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<uint32_t> expected;
+  for (const auto& [time, slot] : inserted)
+    expected.push_back(slot);
+  EXPECT_EQ(drain_slots(queue), expected);
+}
+
+TEST(EventQueue, PeekNamesTheEntryRemoveNextReturns) {
+  EventQueue queue;
+  queue.insert(make_entry(10, 1));
+  queue.insert(make_entry(10, 2));
+  queue.insert(make_entry(5, 3));
+  EXPECT_EQ(queue.peek().slot, 3u);
+  EXPECT_EQ(queue.remove_next().slot, 3u);
+  EXPECT_EQ(queue.peek().slot, 1u);
+  EXPECT_EQ(queue.peek().time, Time::from_ns(10));
+  EXPECT_EQ(queue.size(), 2u);
+}
+
+TEST(EventQueue, InsertBelowAPeekedTimeStillComesFirst) {
+  // The engine peeks past a horizon, then the model schedules between the horizon and the
+  // peeked event: the queue must re-bucket rather than lose the order.
+  EventQueue queue;
+  queue.insert(make_entry(1'000, 1));
+  queue.insert(make_entry(1'000, 2));
+  queue.insert(make_entry(1'500, 3));
+  EXPECT_EQ(queue.peek().slot, 1u);
+  queue.insert(make_entry(600, 4));
+  queue.insert(make_entry(1'000, 5));
+  queue.insert(make_entry(600, 6));
+  EXPECT_EQ(drain_slots(queue), (std::vector<uint32_t>{4, 6, 1, 2, 5, 3}));
+}
+
+TEST(EventQueue, RemoveIfKeepsTheOthersInOrder) {
+  EventQueue queue;
+  for (uint32_t i = 0; i < 100; ++i)
+    queue.insert(make_entry((i % 10) * 100, i));
+  EXPECT_EQ(queue.remove_next().slot, 0u);  // leaves a removed prefix in bucket 0
+  EXPECT_EQ(queue.remove_if([](const Entry& e) { return e.slot % 2 == 1; }), 50u);
+  EXPECT_EQ(queue.size(), 49u);
+  std::vector<uint32_t> expected;
+  for (uint32_t t = 0; t < 10; ++t) {
+    for (uint32_t i = t; i < 100; i += 10) {
+      if (i % 2 == 0 && i != 0) expected.push_back(i);
+    }
+  }
+  EXPECT_EQ(drain_slots(queue), expected);
+}
+
+TEST(EventQueue, MatchesMultimapUnderRandomInterleaving) {
+  // Reference: multimap<time, slot>; equal keys stay in insertion order. Inserts are at or
+  // after the last removed time (the engine's contract), sometimes below the peeked one.
+  EventQueue queue;
+  std::multimap<int64_t, uint32_t> reference;
+  std::mt19937_64 rng(2024);
+  int64_t last_removed = 0;
+  uint32_t next_slot = 0;
+  for (int step = 0; step < 200'000; ++step) {
+    const uint64_t op = rng() % 100;
+    if (op < 55 || reference.empty()) {
+      // Small spans give ties; rare huge spans exercise the high buckets.
+      const uint64_t span = (rng() % 50 == 0) ? (uint64_t{1} << 40) : 1 + rng() % 2'000;
+      const int64_t time = last_removed + static_cast<int64_t>(rng() % span);
+      queue.insert(make_entry(time, next_slot));
+      reference.emplace(time, next_slot++);
+    } else if (op < 65) {
+      // Peeking moves the queue's base past last_removed; later inserts may land below it.
+      ASSERT_EQ(queue.peek().slot, reference.begin()->second);
+      ASSERT_EQ(queue.peek().time.ns(), reference.begin()->first);
+    } else if (op < 97) {
+      const Entry removed = queue.remove_next();
+      ASSERT_EQ(removed.time.ns(), reference.begin()->first);
+      ASSERT_EQ(removed.slot, reference.begin()->second);
+      last_removed = removed.time.ns();
+      reference.erase(reference.begin());
+    } else {
+      const uint32_t modulus = 2 + static_cast<uint32_t>(rng() % 5);
+      const auto dead = [modulus](const Entry& e) { return e.slot % modulus == 0; };
+      const std::size_t removed = queue.remove_if(dead);
+      const std::size_t expected =
+          std::erase_if(reference, [modulus](const auto& kv) { return kv.second % modulus == 0; });
+      ASSERT_EQ(removed, expected);
+    }
+    ASSERT_EQ(queue.size(), reference.size());
+  }
+}
+
+TEST(EventQueue, MemoryCountsReservedCapacity) {
+  EventQueue queue;
+  const std::size_t empty_bytes = queue.memory_bytes();
+  for (uint32_t i = 0; i < 1'000; ++i)
+    queue.insert(make_entry(i, i));
+  EXPECT_GE(queue.memory_bytes(), empty_bytes + 1'000 * sizeof(Entry));
+}
+
+TEST(EventQueue, RejectsNegativeTimes) {
+  EventQueue queue;
+  EXPECT_THROW(queue.insert(make_entry(-1, 0)), std::logic_error);
+  EXPECT_TRUE(queue.is_empty());
+}
+
+}  // namespace
+}  // namespace hsmsim::sim
