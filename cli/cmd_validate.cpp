@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "model/runner/runner.h"
 #include "model/scenario/scenario.h"
 
 namespace hsmsim::cli {
@@ -10,10 +11,9 @@ int validate_command(const std::vector<std::string>& files) {
   bool any_failed = false;
   for (const std::string& file : files) {
     try {
-      const scenario::Scenario loaded = scenario::load_scenario_file(file);
-      // Model-level check goes here: model::check_scenario(loaded) (action, parameter and
-      // exception names, references to world objects and `as:` bindings).
-      static_cast<void>(loaded);
+      // Structure first (the loader), then what only the model can judge: action,
+      // parameter and exception names, and `$name` references to earlier `as:` names.
+      model::check_scenario(scenario::load_scenario_file(file));
       std::cout << file << ": ok\n";
     } catch (const scenario::InputError& e) {
       std::cerr << e.what() << "\n";

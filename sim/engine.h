@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sim/callback.h"
@@ -78,14 +79,22 @@ class Engine {
   static constexpr uint32_t kInUse = 0xFFFF'FFFEu;
   // Slot indices stay below kInUse; the queue stores them in 32 bits.
   static constexpr std::size_t kSlotsMax = kInUse - 1;
+  // Slots live in fixed pages, not one vector: growth never copies them or leaves a
+  // vector's doubling slack (which would be a quarter to half of the engine's memory).
+  static constexpr uint32_t kSlotsPerPage = 256;  // 8 KiB
   // Cancelled entries stay queued until they reach the front; once they outnumber live
   // ones by more than this, the queue is swept, bounding memory at ~2x pending + slack.
   static constexpr std::size_t kStaleSlack = 4096;
 
-  uint32_t allocate_slot();
+  uint32_t create_slot();
   void release_slot(uint32_t slot);
+  bool take_due(Time horizon, EventQueue::Entry& entry);
+  Slot& slot(uint32_t index) { return slot_pages_[index / kSlotsPerPage][index % kSlotsPerPage]; }
+  const Slot& slot(uint32_t index) const {
+    return slot_pages_[index / kSlotsPerPage][index % kSlotsPerPage];
+  }
   bool is_live(const EventQueue::Entry& entry) const {
-    return slots_[entry.slot].generation == entry.generation;
+    return slot(entry.slot).generation == entry.generation;
   }
   void dispatch(const EventQueue::Entry& entry);
   void sweep_stale_entries();
@@ -93,7 +102,9 @@ class Engine {
 
   Time now_;
   EventQueue queue_;
-  std::vector<Slot> slots_;
+  std::vector<std::unique_ptr<Slot[]>> slot_pages_;
+  uint32_t slots_created_ = 0;  // slots [0, slots_created_) exist; the rest of the last page
+                                // is not yet in use
   uint32_t free_head_ = kNoSlot;
   std::size_t pending_count_ = 0;
   uint64_t dispatched_ = 0;

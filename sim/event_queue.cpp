@@ -10,17 +10,21 @@ namespace hsmsim::sim {
 
 EventQueue::~EventQueue() {
   std::size_t freed = 0;
-  const auto free_list = [&freed](Block* block) {
+  const auto delete_chain = [&freed](Block* block) {
     while (block != nullptr) {
-      Block* next = block->next;
+      Block* const next = block->next;
       delete block;
       block = next;
       ++freed;
     }
   };
-  for (Bucket& bucket : buckets_)
-    free_list(bucket.head);
-  free_list(free_blocks_);
+  for (Bucket& bucket : buckets_) {
+    if (bucket.empty()) continue;
+    Block* const head = bucket.head();
+    bucket.tail->next = nullptr;  // open the circle
+    delete_chain(head);
+  }
+  delete_chain(free_blocks_);
   assert(freed == blocks_allocated_);
 }
 
@@ -37,16 +41,28 @@ EventQueue::Block* EventQueue::append_block(Bucket& bucket) {
     block = new Block;  // only while the queue grows past its largest size so far
     ++blocks_allocated_;
   }
-  block->next = nullptr;
   block->begin = 0;
   block->end = 0;
-  if (bucket.tail != nullptr) {
-    bucket.tail->next = block;
+  if (bucket.empty()) {
+    block->next = block;
   } else {
-    bucket.head = block;
+    block->next = bucket.head();
+    bucket.tail->next = block;
   }
   bucket.tail = block;
   return block;
+}
+
+// Appends `from`'s blocks to `to`, in order, and empties `from`. O(1) on circular lists.
+void EventQueue::splice(Bucket& to, Bucket& from) {
+  assert(!from.empty());
+  if (!to.empty()) {
+    Block* const to_head = to.head();
+    to.tail->next = from.head();
+    from.tail->next = to_head;
+  }
+  to.tail = from.tail;
+  from = Bucket{};
 }
 
 int EventQueue::lowest_occupied() const {
@@ -57,42 +73,57 @@ int EventQueue::lowest_occupied() const {
   return -1;
 }
 
-// Bucket 0 is consumed: scatter the lowest non-empty bucket, re-keyed on its minimum.
-void EventQueue::refill() {
-  assert(size_ > 0 && "peek/remove_next on an empty EventQueue");
-  assert(buckets_[0].head == nullptr);
-  const int source_index = lowest_occupied();
-  assert(source_index > 0);
-  const Bucket source = buckets_[source_index];
-  buckets_[source_index] = Bucket{};
-  unmark(source_index);
-  if (source_index < kDigitValues) {
-    // A bucket of the lowest digit holds a single key: it becomes bucket 0 as it is.
-    base_ = (base_ & ~uint64_t{kDigitValues - 1}) | static_cast<uint64_t>(source_index);
-    buckets_[0] = source;
-    return;
-  }
-
+uint64_t EventQueue::minimum_key(const Bucket& bucket) {
   uint64_t minimum = std::numeric_limits<uint64_t>::max();
-  for (const Block* block = source.head; block != nullptr; block = block->next) {
+  for (const Block* block = bucket.head();; block = block->next) {
     for (uint32_t i = block->begin; i < block->end; ++i) {
       minimum = std::min(minimum, key_of(block->entries[i]));
     }
+    if (block == bucket.tail) return minimum;
   }
-  assert(minimum > base_);
-  base_ = minimum;
-  // The source's keys agree with the new base on every digit above the source's, so each
-  // lands in a strictly lower bucket; those are empty, so order is kept. A block is released
-  // only once read, so it can be reused as a target block at once.
-  for (Block* block = source.head; block != nullptr;) {
+}
+
+// Bucket 0 is consumed: move the lowest non-empty bucket down until bucket 0 fills.
+void EventQueue::refill() {
+  assert(size_ > 0 && "peek/remove_next on an empty EventQueue");
+  assert(buckets_[0].empty());
+  do {
+    descend(lowest_occupied());
+  } while (buckets_[0].empty());
+}
+
+// Empties bucket (p, v), the lowest non-empty one. The new base is the smallest key that
+// bucket can hold (base_'s digits above p, then v, then zeros), not its minimum: that saves
+// a pass over the bucket, and since every key in it agrees with the new base above digit p,
+// each still lands in a strictly lower bucket. Those are empty, so order is kept. Bucket
+// (0, v) holds a single key, so it becomes bucket 0 as it is.
+void EventQueue::descend(int source_index) {
+  assert(source_index > 0);
+  const int shift = (source_index / kDigitValues) * kDigitBits;
+  const auto value = static_cast<uint64_t>(source_index % kDigitValues);
+  const uint64_t above = shift + kDigitBits >= 64 ? 0 : ~uint64_t{0} << (shift + kDigitBits);
+  const uint64_t floor = (base_ & above) | (value << shift);
+  assert(floor > base_);
+  base_ = floor;
+  const Bucket source = buckets_[source_index];
+  buckets_[source_index] = Bucket{};
+  unmark(source_index);
+  if (shift == 0) {
+    assert(minimum_key(source) == base_);
+    buckets_[0] = source;
+    return;
+  }
+  // A block is released only once read, so it can be reused as a target block at once.
+  for (Block* block = source.head();;) {
     for (uint32_t i = block->begin; i < block->end; ++i) {
       push(block->entries[i], bucket_of(key_of(block->entries[i])));
     }
-    Block* next = block->next;
+    Block* const next = block->next;
+    const bool last = block == source.tail;
     release_block(block);
+    if (last) break;
     block = next;
   }
-  assert(buckets_[0].head != nullptr);
 }
 
 // Makes `key`, below every queued key, the new base. Let p be the highest digit where key and
@@ -107,23 +138,16 @@ void EventQueue::lower_base(uint64_t key) {
   const auto base_value = static_cast<int>((base_ >> (digit * kDigitBits)) & (kDigitValues - 1));
   const int target_index = digit * kDigitValues + base_value;
   Bucket& target = buckets_[target_index];
-  assert(target.head == nullptr);
+  assert(target_index > 0 && target.empty());
   // Bucket 0, then every bucket of a lower digit (index 0 is bucket 0 even when digit == 0).
   const int moved_end = std::max(1, digit * kDigitValues);
   for (int i = 0; i < moved_end; ++i) {
-    Bucket& moved = buckets_[i];
-    if (moved.head == nullptr) continue;
-    if (target.tail != nullptr) {
-      target.tail->next = moved.head;
-    } else {
-      target.head = moved.head;
-    }
-    target.tail = moved.tail;
-    moved = Bucket{};
+    if (buckets_[i].empty()) continue;
+    splice(target, buckets_[i]);
     if (i != 0) unmark(i);
   }
   base_ = key;
-  if (target.head != nullptr) mark(target_index);
+  if (!target.empty()) mark(target_index);
 }
 
 std::size_t EventQueue::memory_bytes() const {

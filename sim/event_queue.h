@@ -18,13 +18,6 @@
 
 #include "sim/time.h"
 
-#ifndef HSMSIM_EVENT_QUEUE_DIGIT_BITS
-#define HSMSIM_EVENT_QUEUE_DIGIT_BITS 4
-#endif
-#ifndef HSMSIM_EVENT_QUEUE_BLOCK_ENTRIES
-#define HSMSIM_EVENT_QUEUE_BLOCK_ENTRIES 7
-#endif
-
 namespace hsmsim::sim {
 
 class EventQueue {
@@ -67,7 +60,7 @@ class EventQueue {
   // Radix-2^k digits: bucket (p, v) holds the keys whose highest digit differing from base_
   // is digit p, where their digit is v (necessarily > base_'s). Index p * kDigitValues + v;
   // index 0 (v = 0 cannot differ upwards) is bucket 0: keys equal to base_.
-  static constexpr int kDigitBits = HSMSIM_EVENT_QUEUE_DIGIT_BITS;
+  static constexpr int kDigitBits = 4;
   static constexpr int kDigitValues = 1 << kDigitBits;
   static constexpr int kDigits = (64 + kDigitBits - 1) / kDigitBits;
   static constexpr int kBuckets = kDigits * kDigitValues;
@@ -76,7 +69,7 @@ class EventQueue {
   // Buckets are lists of fixed blocks from one free list, so memory tracks the number of
   // entries (plus one partial block per non-empty bucket), not each bucket's peak.
   // A block is a whole number of cache lines: 16-byte header, then entries.
-  static constexpr int kBlockEntries = HSMSIM_EVENT_QUEUE_BLOCK_ENTRIES;
+  static constexpr int kBlockEntries = 15;
   struct alignas(64) Block {
     Block* next = nullptr;
     uint32_t begin = 0;  // entries [begin, end) are queued; begin > 0 only in bucket 0
@@ -101,8 +94,10 @@ class EventQueue {
   void unmark(int bucket) { occupied_[bucket / 64] &= ~(uint64_t{1} << (bucket % 64)); }
   int lowest_occupied() const;
   void refill();
+  void descend(int source_index);
   void lower_base(uint64_t key);
   static void splice(Bucket& to, Bucket& from);
+  static uint64_t minimum_key(const Bucket& bucket);
   [[noreturn]] static void fail_negative_time(const Entry& entry);
 
   std::array<Bucket, kBuckets> buckets_{};

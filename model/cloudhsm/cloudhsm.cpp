@@ -339,7 +339,7 @@ void CloudHsm::finish_world() {
       engine_.cancel(backup.pending);
       set_backup_state(backup, BackupState::READY);
     }
-    // Also without an HSM yet: the periodic backup starts with the cluster's first one.
+    // Also without an HSM yet: the schedule counts from t=0; a backup needs a serving HSM.
     schedule_periodic_backup(c, static_cast<uint32_t>(i));
   }
 }

@@ -14,7 +14,7 @@
 namespace hsmsim::model {
 namespace {
 
-constexpr std::size_t kKeysPerEvent = 64;
+constexpr std::size_t kKeysPerEvent = 16;
 constexpr int64_t kMinWindowDays = 7;
 constexpr int64_t kDefaultWindowDays = 30;
 

@@ -1,9 +1,9 @@
 // lineage_exclusive: no two live custom key stores use clusters that share backup history
 // (facts §9.1). A store whose cluster was deleted still holds that cluster's history.
 //
-// Backup history only changes when a cluster or backup is added, and a store's claim only
-// when it is created, deleted or moved to another cluster, so the check (O(clusters +
-// backups)) runs only when one of those changed; otherwise after_event costs O(stores).
+// Backup history only changes when a cluster or backup is added (taken in incrementally),
+// and a store's claim only when it is created, deleted or moved to another cluster, so the
+// O(stores) check runs only when one of those changed.
 #include "model/invariants/backup_history.h"
 #include "model/invariants/catalog.h"
 
@@ -16,11 +16,10 @@ class LineageExclusive final : public Monitor {
 
   std::string after_event(const World& world) override {
     if (!changed(world)) return "";
-    const invariants::BackupHistory history(world.cloudhsm());
     std::map<uint32_t, const CustomKeyStore*> holder;  // history -> the first store using it
     for (const auto& s : world.kms().stores()) {
       if (s->deleted) continue;
-      const std::optional<uint32_t> h = history.history_of(s->cluster_id);
+      const std::optional<uint32_t> h = history_.history_of(s->cluster_id);
       if (!h) continue;  // no such cluster at all: not this rule's concern
       auto [it, fresh] = holder.emplace(*h, s.get());
       if (fresh) continue;
@@ -41,11 +40,7 @@ class LineageExclusive final : public Monitor {
   bool changed(const World& world) {
     bool any = !checked_once_;
     checked_once_ = true;
-    const std::size_t clusters = world.cloudhsm().clusters().size();
-    const std::size_t backups = world.cloudhsm().backups().size();
-    if (clusters != clusters_ || backups != backups_) any = true;
-    clusters_ = clusters;
-    backups_ = backups;
+    if (history_.update(world.cloudhsm()) > 0) any = true;
     const auto& stores = world.kms().stores();
     if (claims_.size() != stores.size()) {
       any = true;
@@ -63,8 +58,7 @@ class LineageExclusive final : public Monitor {
   }
 
   bool checked_once_ = false;
-  std::size_t clusters_ = 0;
-  std::size_t backups_ = 0;
+  invariants::BackupHistory history_;
   std::vector<Claim> claims_;  // per store index
 };
 

@@ -2,7 +2,7 @@
 // history with the one before (facts §9.2, CloudHsmClusterNotRelatedException).
 //
 // Each store's cluster ID is remembered across events (O(stores) per event); the backup
-// history is recomputed only when some store's cluster changed.
+// history takes in new clusters and backups only when some store's cluster changed.
 #include "model/invariants/backup_history.h"
 #include "model/invariants/catalog.h"
 
@@ -22,15 +22,16 @@ class LineageUpdate final : public Monitor {
  private:
   std::string observe(const World& world) {
     const auto& stores = world.kms().stores();
-    std::optional<invariants::BackupHistory> history;  // built at most once, when needed
+    bool history_current = false;
     std::string message;
     for (std::size_t i = 0; i < stores.size(); ++i) {
       const CustomKeyStore& s = *stores[i];
       if (i == clusters_.size()) clusters_.push_back(s.cluster_id);  // a new store
       std::string& before = clusters_[i];
       if (before == s.cluster_id) continue;
-      if (!history) history.emplace(world.cloudhsm());
-      if (message.empty() && !history->shared(before, s.cluster_id)) {
+      if (!history_current) history_.update(world.cloudhsm());
+      history_current = true;
+      if (message.empty() && !history_.shared(before, s.cluster_id)) {
         message = "custom key store " + s.id + " moved from cluster " + before + " to cluster " +
                   s.cluster_id + ", which does not share backup history with it";
       }
@@ -40,6 +41,7 @@ class LineageUpdate final : public Monitor {
   }
 
   std::vector<std::string> clusters_;  // per store index: its cluster when last seen
+  invariants::BackupHistory history_;
 };
 
 }  // namespace

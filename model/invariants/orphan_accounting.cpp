@@ -21,9 +21,9 @@
 namespace hsmsim::model {
 namespace {
 
-constexpr std::size_t kKeysPerEvent = 64;
-constexpr std::size_t kHoldersPerEvent = 16;
-constexpr std::size_t kWorkPerEvent = 256;
+constexpr std::size_t kKeysPerEvent = 4;
+constexpr std::size_t kHoldersPerEvent = 2;
+constexpr std::size_t kWorkPerEvent = 64;
 
 // What the sweeps compare of an HSM or a backup.
 struct HolderView {

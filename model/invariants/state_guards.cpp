@@ -93,10 +93,8 @@ class StateGuards final : public Monitor {
                          const ApiResult& result) override {
     std::string message;
     if (result.ok) {
-      if (action.service == "kms")
-        message = kms_guard(world, action.name, request);
-      else
-        message = cluster_guard(action);
+      message =
+          action.service == "kms" ? kms_guard(world, action.name, request) : cluster_guard(action);
     }
     std::string transition = observe(world);
     return message.empty() ? transition : message;

@@ -1,6 +1,9 @@
 // KMS keys in custom key stores: creation under the two-HSM rule, key states (Unavailable
 // while the store is not connected, deferred Enable/Disable), aliases, tags, descriptions,
 // key policies, and deletion with its waiting period, lag and best-effort backing-key removal.
+//
+// Aliases, tags, descriptions and key policies work in any key state, PendingDeletion
+// included, as SPEC §4.3 says (the AWS key-state table is stricter for PendingDeletion).
 #include <algorithm>
 
 #include "model/kms/kms.h"
@@ -361,9 +364,6 @@ ApiResult Kms::CreateAlias(const Json& p) {
   ApiResult error;
   KmsKey* k = key_param(Json{{"KeyId", target}}, "CreateAlias", error);
   if (!k) return error;
-  if (k->pending_deletion) {
-    return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
-  }
   aliases_[name] = key_by_id_.at(k->id);
   trace(key_actor(*k), "alias_created", Json{{"AliasName", name}});
   return ApiResult::success();
@@ -394,9 +394,6 @@ ApiResult Kms::UpdateAlias(const Json& p) {
   ApiResult error;
   KmsKey* k = key_param(Json{{"KeyId", target}}, "UpdateAlias", error);
   if (!k) return error;
-  if (k->pending_deletion) {
-    return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
-  }
   it->second = key_by_id_.at(k->id);
   return ApiResult::success();
 }
@@ -425,7 +422,6 @@ ApiResult Kms::TagResource(const Json& p) {
   ApiResult error;
   KmsKey* k = key_param(p, "TagResource", error);
   if (!k) return error;
-  if (k->pending_deletion) return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
   Params in(p);
   const Json* tags = in.raw("Tags");
   if (!tags || !tags->is_array()) {
@@ -448,7 +444,6 @@ ApiResult Kms::UntagResource(const Json& p) {
   ApiResult error;
   KmsKey* k = key_param(p, "UntagResource", error);
   if (!k) return error;
-  if (k->pending_deletion) return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
   Params in(p);
   const std::vector<std::string> keys = in.str_list("TagKeys");
   if (!in.ok()) return in.error();
@@ -475,7 +470,6 @@ ApiResult Kms::UpdateKeyDescription(const Json& p) {
   const std::string description = in.required_str("Description");
   in.check_length("Description", description, 0, 8192);
   if (!in.ok()) return in.error();
-  if (k->pending_deletion) return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
   k->description = description;
   return ApiResult::success();
 }

@@ -306,7 +306,11 @@ class Runner {
     if (!waiting_) return;
     const Step& step = scenario_.steps[current_];
     Json bound;
-    if (!wait_holds(step.wait.condition, bound)) return;
+    try {
+      if (!wait_holds(step.wait.condition, bound)) return;
+    } catch (const StepFailure& e) {
+      fail(current_, "error", e.what());  // the subject names nothing that can hold
+    }
     waiting_ = false;
     engine_.cancel(wait_timeout_);
     if (step.as && !bound.is_null()) values_->bind(*step.as, Binding{bound["BackupId"], bound});

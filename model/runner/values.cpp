@@ -1,5 +1,7 @@
 #include "model/runner/values.h"
 
+#include "model/scenario/scenario.h"
+
 #include <charconv>
 #include <cmath>
 
@@ -60,6 +62,10 @@ Json Values::resolve_reference(const std::string& ref) const {
 }
 
 std::string Values::subject_id(const std::string& name) const {
+  if (!name.empty() && name[0] == '$') {  // `$d.Clusters[0].Hsms[0].HsmId` as a subject
+    const Json v = resolve_reference(name);
+    return v.is_string() ? v.get<std::string>() : scalar_text(v);
+  }
   if (const Binding* b = binding(name); b && b->primary.is_string()) {
     return b->primary.get<std::string>();
   }
@@ -130,6 +136,15 @@ std::vector<std::string> Values::aliases_of(const std::string& name) const {
 }
 
 bool Values::matches(const Json& actual, const Value& expected, std::string& why) const {
+  // {min: x, max: y}: every matcher of the mapping must hold.
+  if (expected.entries.size() > 1 && scenario::is_matcher(expected)) {
+    for (const auto& entry : expected.entries) {
+      Value single = expected;
+      single.entries = {entry};
+      if (!matches(actual, single, why)) return false;
+    }
+    return true;
+  }
   if (expected.is_mapping() && expected.entries.size() == 1) {
     const auto& [op, arg] = expected.entries.front();
     if (op == "present") {

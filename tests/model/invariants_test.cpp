@@ -143,6 +143,16 @@ std::string forge_acceptance(Monitor& m, World& world, std::string_view action,
   return m.after_call(world, a, params, ApiResult::success());
 }
 
+// Monitors that sweep a few objects per event need a few events to reach a broken one:
+// after_event up to `events` times, the first message.
+std::string within_events(Monitor& m, const World& world, int events = 8) {
+  for (int i = 0; i < events; ++i) {
+    std::string message = m.after_event(world);
+    if (!message.empty()) return message;
+  }
+  return "";
+}
+
 const sim::Duration kMinute = sim::Duration::minutes(1);
 const sim::Duration kDay = sim::Duration::days(1);
 
@@ -499,7 +509,7 @@ TEST(OrphanAccounting, FiresOnAKeyObjectLabelledWithNoKmsKeysArn) {
   const std::string label = "arn:aws:kms:us-east-1:111122223333:key/no-such-key";
   Hsm& hsm = t.mutable_hsm("c1", 0);
   hsm.data.keys[999'999] = HsmKey{999'999, label, "kmsuser", 0, {}};
-  const std::string message = m->after_event(t.world());
+  const std::string message = within_events(*m, t.world());
   EXPECT_TRUE(contains(message, hsm.id));
   EXPECT_TRUE(contains(message, label));
 }
@@ -510,7 +520,7 @@ TEST(OrphanAccounting, FiresOnABackupHoldingAnUnknownLabel) {
   EXPECT_EQ(m->after_event(t.world()), "");
   Backup& backup = t.mutable_world_backup("c2");
   backup.data.keys[999'999] = HsmKey{999'999, "stray", "kmsuser", 0, {}};
-  const std::string message = m->after_event(t.world());
+  const std::string message = within_events(*m, t.world());
   EXPECT_TRUE(contains(message, backup.id));
   EXPECT_TRUE(contains(message, "stray"));
 }
@@ -525,7 +535,7 @@ TEST(OrphanAccounting, FiresWhenFindingsDoNotListADeletedKeysMaterial) {
   k1.pending_deletion = true;
   k1.deleted = true;
   k1.store.reset();
-  const std::string message = m->after_event(t.world());
+  const std::string message = within_events(*m, t.world());
   EXPECT_TRUE(contains(message, k1.arn));
   EXPECT_TRUE(contains(message, "does not list it as an orphan"));
 }
@@ -549,7 +559,7 @@ TEST(DeletionWindow, FiresWhenAKeyIsDeletedWithoutBeingPendingDeletion) {
   KmsKey& k1 = t.mutable_key("k1");
   k1.deleted = true;
   k1.deleted_at = t.now();
-  const std::string message = m->after_event(t.world());
+  const std::string message = within_events(*m, t.world());
   EXPECT_TRUE(contains(message, k1.id));
   EXPECT_TRUE(contains(message, "without having been PendingDeletion"));
 }
@@ -563,7 +573,7 @@ TEST(DeletionWindow, FiresWhenAKeyIsDeletedBeforeItsDeletionDate) {
   KmsKey& k1 = t.mutable_key("k1");
   k1.deleted = true;
   k1.deleted_at = t.now();
-  const std::string message = m->after_event(t.world());
+  const std::string message = within_events(*m, t.world());
   EXPECT_TRUE(contains(message, k1.id));
   EXPECT_TRUE(contains(message, "before its DeletionDate"));
 }
@@ -578,7 +588,7 @@ TEST(DeletionWindow, FiresWhenTheDeletionDateCutsTheRequestedWindowShort) {
   k1.deletion_date = t.now() - sim::Duration::hours(1);
   k1.deleted = true;
   k1.deleted_at = t.now();
-  const std::string message = m->after_event(t.world());
+  const std::string message = within_events(*m, t.world());
   EXPECT_TRUE(contains(message, k1.id));
   EXPECT_TRUE(contains(message, "less than 10 days after ScheduleKeyDeletion"));
 }
@@ -636,8 +646,8 @@ TEST(KmsuserExclusive, FiresWhenSomeoneElseHoldsKmsuserWhileConnected) {
   TestWorld t;
   auto m = make_kmsuser_exclusive();
   EXPECT_EQ(m->after_event(t.world()), "");
-  t.mutable_cluster("c1").sessions[kKmsUser] = "operator";
-  const std::string message = m->after_event(t.world());
+  t.mutable_cluster("c1").sessions[kKmsUser] = "operator";  // the number of sessions stays
+  const std::string message = within_events(*m, t.world());
   EXPECT_TRUE(contains(message, t.id("ks1")));
   EXPECT_TRUE(contains(message, t.id("c1")));
   EXPECT_TRUE(contains(message, "held by operator"));
