@@ -32,7 +32,7 @@ struct SchedulerBenchResult {
 };
 
 // Limits: each bound is checked, and exceeding one is bad input (std::invalid_argument).
-inline constexpr std::size_t kSchedulerBenchPendingMax = 100'000'000;
+inline constexpr std::size_t kSchedulerBenchPendingMax = 10'000'000;  // ~0.5 GB
 inline constexpr uint64_t kSchedulerBenchEventsMax = 10'000'000'000;
 inline constexpr int kSchedulerBenchRepetitionsMax = 100;
 

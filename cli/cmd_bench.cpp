@@ -1,6 +1,7 @@
 // `hsmsim bench scheduler|crypto|e2e [--json]`: runs a benchmark and prints its figures, each
 // beside a baseline measured in the same process.
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -24,7 +25,8 @@ void print_scheduler_table(const std::vector<bench::SchedulerBenchResult>& resul
   }
   fmt::print(
       "hold model: each event schedules one at now + Exp(1us); baseline: "
-      "std::priority_queue<tuple<time, seq, id>>; best of {} runs each\n",
+      "std::priority_queue<tuple<time, seq, id>>, same draws; events per second of thread CPU "
+      "time, best of {} runs each\n",
       bench::SchedulerBenchOptions{}.repetitions);
 }
 
@@ -44,12 +46,20 @@ void print_scheduler_json(const std::vector<bench::SchedulerBenchResult>& result
 }
 
 int scheduler_bench(const BenchOptions& options) {
-  bench::SchedulerBenchOptions bench_options;
-  if (!options.pending.empty()) bench_options.pending_sizes = options.pending;
-  bench_options.events = options.events;
+  const bench::SchedulerBenchOptions defaults;
+  const std::vector<std::size_t> sizes =
+      options.pending.empty() ? defaults.pending_sizes : options.pending;
+  // Each size takes several seconds: show progress when someone is watching.
+  const bool show_progress = isatty(STDERR_FILENO) != 0;
   std::vector<bench::SchedulerBenchResult> results;
   try {
-    results = bench::run_scheduler_bench(bench_options);
+    for (const std::size_t pending : sizes) {
+      const uint64_t events =
+          options.events.value_or(bench::scheduler_bench_default_events(pending));
+      if (show_progress) std::cerr << "bench scheduler: " << pending << " pending...\n";
+      results.push_back(
+          bench::run_scheduler_bench(pending, events, defaults.repetitions, defaults.seed));
+    }
   } catch (const std::invalid_argument& e) {
     std::cerr << "hsmsim: " << e.what() << "\n";
     return kBadInput;

@@ -195,9 +195,17 @@ ApiResult World::apply_fault(const std::string& kind, const Json& params) {
     }
     return ApiResult::success();
   }
-  return ApiResult::failure("ValidationException",
-                            "fault '" + kind + "' is not modelled yet (hsm_slowdown arrives "
-                            "with the performance model)");
+  if (kind == "hsm_slowdown") {
+    const std::string cluster = cluster_id();
+    const std::optional<std::string> factor = in.str("factor");
+    const sim::Time end = until("duration");
+    if (!in.ok()) return in.error();
+    if (!cloudhsm_->set_slowdown(cluster, factor ? std::stod(*factor) : 1.0, end)) {
+      return ApiResult::failure("CloudHsmResourceNotFoundException", "no cluster " + cluster);
+    }
+    return ApiResult::success();
+  }
+  throw std::logic_error("fault kind '" + kind + "' passed the loader but has no model");
 }
 
 }  // namespace hsmsim::model

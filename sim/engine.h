@@ -62,8 +62,8 @@ class Engine {
   // Makes the current run_until() return after the event being handled.
   void stop() { stop_requested_ = true; }
 
-  // Bytes the engine holds for its pending events (queue entries and event slots, counting
-  // reserved capacity), for the bench's bytes-per-pending-event figure.
+  // Bytes the engine holds for its pending events (every slot page and queue block allocated,
+  // used or not), for the bench's bytes-per-pending-event figure.
   std::size_t memory_bytes() const;
 
  private:
@@ -87,7 +87,7 @@ class Engine {
   static constexpr std::size_t kStaleSlack = 4096;
 
   uint32_t create_slot();
-  void release_slot(uint32_t slot);
+  void release_slot(uint32_t index);
   bool take_due(Time horizon, EventQueue::Entry& entry);
   Slot& slot(uint32_t index) { return slot_pages_[index / kSlotsPerPage][index % kSlotsPerPage]; }
   const Slot& slot(uint32_t index) const {
@@ -103,8 +103,9 @@ class Engine {
   Time now_;
   EventQueue queue_;
   std::vector<std::unique_ptr<Slot[]>> slot_pages_;
-  uint32_t slots_created_ = 0;  // slots [0, slots_created_) exist; the rest of the last page
-                                // is not yet in use
+  // Slots [0, slots_created_) have been handed out at least once; the rest of the last
+  // page has not.
+  uint32_t slots_created_ = 0;
   uint32_t free_head_ = kNoSlot;
   std::size_t pending_count_ = 0;
   uint64_t dispatched_ = 0;

@@ -98,11 +98,12 @@ void EventQueue::refill() {
 // each still lands in a strictly lower bucket. Those are empty, so order is kept. Bucket
 // (0, v) holds a single key, so it becomes bucket 0 as it is.
 void EventQueue::descend(int source_index) {
-  assert(source_index > 0);
+  assert(source_index > 0 && source_index < kBuckets);
   const int shift = (source_index / kDigitValues) * kDigitBits;
   const auto value = static_cast<uint64_t>(source_index % kDigitValues);
   const uint64_t above = shift + kDigitBits >= 64 ? 0 : ~uint64_t{0} << (shift + kDigitBits);
-  const uint64_t floor = (base_ & above) | (value << shift);
+  // shift <= 60: source_index < kBuckets (asserted above; the analyzer cannot see it in Release).
+  const uint64_t floor = (base_ & above) | (value << shift);  // NOLINT(clang-analyzer-core.*)
   assert(floor > base_);
   base_ = floor;
   const Bucket source = buckets_[source_index];
@@ -134,7 +135,7 @@ void EventQueue::descend(int source_index) {
 // their lists are spliced there. Equal keys share a bucket, so FIFO order is kept.
 void EventQueue::lower_base(uint64_t key) {
   assert(key < base_);
-  const int digit = (std::bit_width(key ^ base_) - 1) / kDigitBits;
+  const int digit = (static_cast<int>(std::bit_width(key ^ base_)) - 1) / kDigitBits;
   const auto base_value = static_cast<int>((base_ >> (digit * kDigitBits)) & (kDigitValues - 1));
   const int target_index = digit * kDigitValues + base_value;
   Bucket& target = buckets_[target_index];

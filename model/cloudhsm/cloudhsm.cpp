@@ -176,11 +176,6 @@ const Backup* CloudHsm::latest_ready_backup(const Cluster& c) const {
   return latest;
 }
 
-bool CloudHsm::is_last_backup(const Backup& b) const {
-  if (!b.cluster) return false;
-  return latest_ready_backup(*clusters_[*b.cluster]) == &b;
-}
-
 // --- state changes ---------------------------------------------------------------------------
 
 void CloudHsm::trace(std::string_view actor, std::string_view event, Json fields) {
@@ -275,10 +270,12 @@ void CloudHsm::on_periodic_backup(uint32_t index) {
 void CloudHsm::apply_retention(Cluster& c) {
   const uint32_t index = cluster_index(c);
   const sim::Duration keep = sim::Duration::days(c.backup_retention_days);
+  // The cluster's last backup is never purged; purging older ones cannot change which it is.
+  const Backup* last = latest_ready_backup(c);
   for (std::size_t i = 0; i < backups_.size(); ++i) {
     Backup& b = *backups_[i];
     if (b.cluster != index || b.state != BackupState::READY || b.never_expires) continue;
-    if (engine_.now() - b.created_at < keep || is_last_backup(b)) continue;
+    if (engine_.now() - b.created_at < keep || &b == last) continue;
     b.delete_at = engine_.now() + kBackupUndeleteWindow;
     set_backup_state(b, BackupState::PENDING_DELETION);
     const auto bi = static_cast<uint32_t>(i);

@@ -103,6 +103,7 @@ class CloudHsm {
   bool set_subnet_flag(const std::string& cluster_id, const std::string& az, bool deleted,
                        bool full);
   void set_az_outage(const std::string& az, bool down);
+  bool set_slowdown(const std::string& cluster_id, double factor, sim::Time until);
 
   // --- read access for KMS, monitors, checks and summaries ----------------------------------
   const std::vector<std::unique_ptr<Cluster>>& clusters() const { return clusters_; }
@@ -139,7 +140,6 @@ class CloudHsm {
   const Hsm* serving_source(const Cluster& c) const;
   std::optional<uint32_t> take_backup(Cluster& c, const std::string& trigger);
   const Backup* latest_ready_backup(const Cluster& c) const;
-  bool is_last_backup(const Backup& b) const;
   void apply_retention(Cluster& c);
   void schedule_periodic_backup(Cluster& c, uint32_t index);
   uint32_t cluster_index(const Cluster& c) const;

@@ -193,6 +193,16 @@ bool CloudHsm::set_subnet_flag(const std::string& cluster_id, const std::string&
   return false;
 }
 
+bool CloudHsm::set_slowdown(const std::string& cluster_id, double factor, sim::Time until) {
+  Cluster* c = find_cluster(cluster_id);
+  if (!c) return false;
+  c->slowdown_factor = factor;
+  c->slowdown_until = until;
+  trace(cluster_actor_name(*c), "fault",
+        Json{{"fault", "hsm_slowdown"}, {"factor", factor}, {"until_ns", until.ns()}});
+  return true;
+}
+
 void CloudHsm::set_az_outage(const std::string& az, bool down) {
   auto it = std::find(az_outages_.begin(), az_outages_.end(), az);
   if (down && it == az_outages_.end()) az_outages_.push_back(az);

@@ -107,6 +107,10 @@ struct Cluster {
   sim::Time created_at;
   sim::EventId pending;
   sim::EventId backup_timer;
+  // hsm_slowdown: HSM service times are multiplied by `slowdown_factor` until then. Only
+  // the data plane (crypto requests) is affected.
+  double slowdown_factor = 1.0;
+  sim::Time slowdown_until;
 };
 
 struct Backup {

@@ -20,8 +20,9 @@ std::vector<std::unique_ptr<Monitor>> make_all_monitors() {
 
 std::vector<std::string> monitor_names() {
   std::vector<std::string> names;
-  for (const auto& m : make_all_monitors())
+  for (const auto& m : make_all_monitors()) {
     names.emplace_back(m->name());
+  }
   return names;
 }
 

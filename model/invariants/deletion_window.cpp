@@ -6,6 +6,7 @@
 //
 // A round-robin sweep looks at kKeysPerEvent keys per event (O(1)); a key's deletion fields
 // persist, so a late look still judges the deletion itself (the message gives its time).
+#include <algorithm>
 #include <map>
 
 #include "model/invariants/catalog.h"

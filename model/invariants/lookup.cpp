@@ -41,8 +41,9 @@ ServingHsms serving_hsms(const World& world, const Cluster& cluster) {
 
 std::string ServingHsms::describe() const {
   std::string list;
-  for (const std::string& az : azs)
+  for (const std::string& az : azs) {
     list += (list.empty() ? "" : ", ") + az;
+  }
   return std::to_string(count) + " in [" + list + "]";
 }
 

@@ -73,7 +73,7 @@ class OrphanAccounting final : public Monitor {
       return true;  // new objects: the check will take them in
     }
     key_sweep_.run(keys.size(), [&](std::size_t i) {
-      changed = changed || key_deleted_[i] != static_cast<char>(keys[i]->deleted);
+      changed = changed || key_deleted_[i] != (keys[i]->deleted ? 1 : 0);
     });
     hsm_sweep_.run(hsms.size(), [&](std::size_t i) {
       changed = changed || !(hsm_views_[i] == view_of(*hsms[i]));
@@ -87,14 +87,17 @@ class OrphanAccounting final : public Monitor {
   void remember(const World& world) {
     const auto& keys = world.kms().keys();
     key_deleted_.resize(keys.size());
-    for (std::size_t i = 0; i < keys.size(); ++i)
-      key_deleted_[i] = keys[i]->deleted;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      key_deleted_[i] = keys[i]->deleted ? 1 : 0;
+    }
     hsm_views_.clear();
-    for (const auto& h : world.cloudhsm().hsms())
+    for (const auto& h : world.cloudhsm().hsms()) {
       hsm_views_.push_back(view_of(*h));
+    }
     backup_views_.clear();
-    for (const auto& b : world.cloudhsm().backups())
+    for (const auto& b : world.cloudhsm().backups()) {
       backup_views_.push_back(view_of(*b));
+    }
   }
 
   // Marks each held label's KMS key in held_by_ (its first holder); a label that is no KMS
@@ -152,7 +155,7 @@ class OrphanAccounting final : public Monitor {
       if (!keys[i]->deleted || held_by_[i] == kNobody || listed.count(keys[i]->arn)) continue;
       return "KMS key " + keys[i]->arn + " was deleted at " +
              sim::format_time(keys[i]->deleted_at) + " and " + holder_name(world, held_by_[i]) +
-             " still holds its material, but find_findings does not " + "list it as an orphan";
+             " still holds its material, but find_findings does not list it as an orphan";
     }
     cost_ += cost_;  // find_findings walks the same objects again
     return "";

@@ -28,8 +28,7 @@ bool transition_allowed(CS from, CS to) {
     case CS::CONNECTING:
       return to == CS::CONNECTED || to == CS::FAILED || to == CS::DISCONNECTING;
     case CS::CONNECTED:
-      return to == CS::DISCONNECTING;
-    case CS::FAILED:
+    case CS::FAILED:  // FAILED is sticky: only Disconnect leaves it
       return to == CS::DISCONNECTING;
     case CS::DISCONNECTING:
       return to == CS::DISCONNECTED;

@@ -1,6 +1,6 @@
 // The engine's rules: events run in (time, scheduling) order, cancelled events never run,
 // run_until stops at its horizon, stop() and the observer behave as documented; and a
-// differential property against a reference scheduler built on std::multimap.
+// differential property against a reference scheduler: a std::map keyed by (time, sequence).
 #include "sim/engine.h"
 
 #include <gtest/gtest.h>

@@ -54,6 +54,7 @@ TEST(EventQueue, EqualTimesComeOutInInsertionOrder) {
   std::stable_sort(inserted.begin(), inserted.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<uint32_t> expected;
+  expected.reserve(inserted.size());
   for (const auto& [time, slot] : inserted)
     expected.push_back(slot);
   EXPECT_EQ(drain_slots(queue), expected);
@@ -88,7 +89,7 @@ TEST(EventQueue, InsertBelowAPeekedTimeStillComesFirst) {
 TEST(EventQueue, RemoveIfKeepsTheOthersInOrder) {
   EventQueue queue;
   for (uint32_t i = 0; i < 100; ++i)
-    queue.insert(make_entry((i % 10) * 100, i));
+    queue.insert(make_entry(int64_t{i % 10} * 100, i));
   EXPECT_EQ(queue.remove_next().slot, 0u);  // leaves a removed prefix in bucket 0
   EXPECT_EQ(queue.remove_if([](const Entry& e) { return e.slot % 2 == 1; }), 50u);
   EXPECT_EQ(queue.size(), 49u);
@@ -139,12 +140,38 @@ TEST(EventQueue, MatchesMultimapUnderRandomInterleaving) {
   }
 }
 
-TEST(EventQueue, MemoryCountsReservedCapacity) {
+TEST(EventQueue, PeekSecondNamesTheEntryAfterTheFront) {
   EventQueue queue;
-  const std::size_t empty_bytes = queue.memory_bytes();
+  for (uint32_t i = 0; i < 40; ++i)
+    queue.insert(make_entry(7, i));  // several blocks
+  for (uint32_t i = 0; i < 39; ++i) {
+    ASSERT_EQ(queue.peek().slot, i);
+    const Entry* second = queue.peek_second();
+    ASSERT_NE(second, nullptr);
+    EXPECT_EQ(second->slot, i + 1);
+    queue.remove_next();
+  }
+  EXPECT_EQ(queue.peek_second(), nullptr);  // only one left
+}
+
+TEST(EventQueue, HoldingASteadySizeAllocatesNothing) {
+  // Blocks freed by removals are reused: once warm, a queue of constant size stops growing.
+  EventQueue queue;
+  std::mt19937_64 rng(5);
   for (uint32_t i = 0; i < 1'000; ++i)
-    queue.insert(make_entry(i, i));
-  EXPECT_GE(queue.memory_bytes(), empty_bytes + 1'000 * sizeof(Entry));
+    queue.insert(make_entry(static_cast<int64_t>(rng() % 2'000), i));
+  const auto hold = [&](int steps) {
+    for (int i = 0; i < steps; ++i) {
+      const Entry next = queue.remove_next();
+      queue.insert(make_entry(next.time.ns() + static_cast<int64_t>(rng() % 2'000), next.slot));
+    }
+  };
+  hold(200'000);
+  const std::size_t warm_bytes = queue.memory_bytes();
+  hold(200'000);
+  EXPECT_EQ(queue.memory_bytes(), warm_bytes);
+  EXPECT_EQ(queue.size(), 1'000u);
+  EXPECT_LT(warm_bytes, 1'000u * 64);
 }
 
 TEST(EventQueue, RejectsNegativeTimes) {
