@@ -58,7 +58,8 @@ int run_command(const RunOptions& options) {
       sinks.push_back(sim::make_perfetto_sink((out / *s.outputs.perfetto).string()));
     }
   }
-  for (auto& sink : sinks) settings.sinks.push_back(sink.get());
+  for (auto& sink : sinks)
+    settings.sinks.push_back(sink.get());
 
   const model::RunOutcome outcome = model::run_scenario(s, settings);
   const std::string summary = outcome.summary.dump(2) + "\n";
@@ -67,8 +68,10 @@ int run_command(const RunOptions& options) {
     write_atomically(out / s.outputs.summary.value_or("summary.json"), summary);
   }
   if (options.summary) {
-    if (*options.summary == "-") std::cout << summary;
-    else write_atomically(*options.summary, summary);
+    if (*options.summary == "-")
+      std::cout << summary;
+    else
+      write_atomically(*options.summary, summary);
   }
   if (!options.quiet && options.summary.value_or("") != "-") {
     std::cout << model::console_summary(outcome);

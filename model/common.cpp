@@ -10,7 +10,8 @@ std::string base32(sim::RandomStream& rng, std::size_t n) {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   std::string out;
   out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(kAlphabet[rng.next_below(32)]);
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(kAlphabet[rng.next_below(32)]);
   return out;
 }
 
@@ -18,7 +19,8 @@ std::string hex(sim::RandomStream& rng, std::size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   out.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) out.push_back(kDigits[rng.next_below(16)]);
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(kDigits[rng.next_below(16)]);
   return out;
 }
 
@@ -34,11 +36,21 @@ IdFactory::IdFactory(uint64_t seed)
       ips_(seed, "ids/eni-ip"),
       secrets_(seed, "ids/secret") {}
 
-std::string IdFactory::cluster_id() { return "cluster-" + base32(clusters_, 11); }
-std::string IdFactory::hsm_id() { return "hsm-" + base32(hsms_, 11); }
-std::string IdFactory::backup_id() { return "backup-" + base32(backups_, 11); }
-std::string IdFactory::key_store_id() { return "cks-" + hex(stores_, 17); }
-std::string IdFactory::subnet_id() { return "subnet-" + hex(subnets_, 17); }
+std::string IdFactory::cluster_id() {
+  return "cluster-" + base32(clusters_, 11);
+}
+std::string IdFactory::hsm_id() {
+  return "hsm-" + base32(hsms_, 11);
+}
+std::string IdFactory::backup_id() {
+  return "backup-" + base32(backups_, 11);
+}
+std::string IdFactory::key_store_id() {
+  return "cks-" + hex(stores_, 17);
+}
+std::string IdFactory::subnet_id() {
+  return "subnet-" + hex(subnets_, 17);
+}
 
 std::string IdFactory::key_id() {
   // A version-4 UUID, as KMS key IDs are.
@@ -58,7 +70,8 @@ std::string IdFactory::secret(std::size_t length) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::string out;
   out.reserve(length);
-  for (std::size_t i = 0; i < length; ++i) out.push_back(kAlphabet[secrets_.next_below(62)]);
+  for (std::size_t i = 0; i < length; ++i)
+    out.push_back(kAlphabet[secrets_.next_below(62)]);
   return out;
 }
 

@@ -16,11 +16,13 @@ Holdings holdings(const CloudHsm& cloudhsm) {
   Holdings h;
   for (const auto& hsm : cloudhsm.hsms()) {
     if (hsm->state == HsmState::DELETED) continue;
-    for (const auto& [handle, key] : hsm->data.keys) h.hsms[key.label].push_back(hsm->id);
+    for (const auto& [handle, key] : hsm->data.keys)
+      h.hsms[key.label].push_back(hsm->id);
   }
   for (const auto& b : cloudhsm.backups()) {
     if (b->state == BackupState::DELETED) continue;
-    for (const auto& [handle, key] : b->data.keys) h.backups[key.label].push_back(b->id);
+    for (const auto& [handle, key] : b->data.keys)
+      h.backups[key.label].push_back(b->id);
   }
   return h;
 }
@@ -78,18 +80,20 @@ void DurabilityTracker::observe(const World& world) {
   std::map<std::string, std::vector<std::string>> on_hsms;
   for (const auto& h : hsm.hsms()) {
     if (h->state == HsmState::DELETED) continue;
-    for (const auto& [handle, key] : h->data.keys) on_hsms[key.label].push_back(h->id);
+    for (const auto& [handle, key] : h->data.keys)
+      on_hsms[key.label].push_back(h->id);
   }
   std::map<std::string, bool> in_backup;
   for (const auto& b : hsm.backups()) {
     if (b->state == BackupState::DELETED || b->state == BackupState::CREATE_IN_PROGRESS) continue;
-    for (const auto& [handle, key] : b->data.keys) in_backup[key.label] = true;
+    for (const auto& [handle, key] : b->data.keys)
+      in_backup[key.label] = true;
   }
   const sim::Time now = world.now();
   for (auto it = open_.begin(); it != open_.end();) {
     auto copies = on_hsms.find(it->first);
-    const bool still = copies != on_hsms.end() && copies->second.size() == 1 &&
-                       !in_backup.count(it->first);
+    const bool still =
+        copies != on_hsms.end() && copies->second.size() == 1 && !in_backup.count(it->first);
     if (still) {
       ++it;
       continue;
@@ -107,7 +111,8 @@ void DurabilityTracker::observe(const World& world) {
 
 std::vector<DurabilityWindow> DurabilityTracker::windows() const {
   std::vector<DurabilityWindow> all = closed_;
-  for (const auto& [label, w] : open_) all.push_back(w);
+  for (const auto& [label, w] : open_)
+    all.push_back(w);
   return all;
 }
 
@@ -123,7 +128,9 @@ Json Findings::to_json() const {
   auto windows_json = [this] {
     Json list = Json::array();
     for (const DurabilityWindow& w : durability_windows) {
-      Json item{{"key_arn", w.key_arn}, {"hsm", w.hsm}, {"since_ns", w.start.ns()},
+      Json item{{"key_arn", w.key_arn},
+                {"hsm", w.hsm},
+                {"since_ns", w.start.ns()},
                 {"since", sim::format_time(w.start)}};
       if (w.end) {
         item["until_ns"] = w.end->ns();
@@ -136,7 +143,8 @@ Json Findings::to_json() const {
     return list;
   };
   Json lost = Json::array();
-  for (const LostKey& k : lost_keys) lost.push_back(Json{{"key_arn", k.key_arn}});
+  for (const LostKey& k : lost_keys)
+    lost.push_back(Json{{"key_arn", k.key_arn}});
   return Json{{"orphans", orphan_list},
               {"lost_keys", lost},
               {"durability_windows", windows_json()},

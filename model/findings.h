@@ -15,9 +15,9 @@ namespace hsmsim::model {
 
 struct Orphan {
   std::string key_arn;
-  sim::Time since;                  // when its KMS key was deleted
-  std::vector<std::string> hsms;    // HSMs (not DELETED) holding it
-  std::vector<std::string> backups; // backups (not DELETED) holding it
+  sim::Time since;                   // when its KMS key was deleted
+  std::vector<std::string> hsms;     // HSMs (not DELETED) holding it
+  std::vector<std::string> backups;  // backups (not DELETED) holding it
 };
 
 struct LostKey {

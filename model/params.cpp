@@ -76,8 +76,8 @@ void Params::check_length(const char* name, const std::optional<std::string>& va
   if (!value) return;
   if (value->size() < min || value->size() > max) {
     fail("1 validation error detected: Value at '" + std::string(name) +
-         "' failed to satisfy constraint: Member must have length between " +
-         std::to_string(min) + " and " + std::to_string(max));
+         "' failed to satisfy constraint: Member must have length between " + std::to_string(min) +
+         " and " + std::to_string(max));
   }
 }
 

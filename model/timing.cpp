@@ -9,13 +9,20 @@ using sim::Distribution;
 using sim::Duration;
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(TimingKey::kCount)> kNames{
-    "CreateCluster",      "CreateHsm",
-    "DeleteHsm",          "DeleteCluster",
-    "InitializeCluster",  "CopyBackupToRegion",
-    "backup",             "backup_interval",
-    "ConnectCustomKeyStore", "DisconnectCustomKeyStore",
-    "key_sync",           "deletion_lag",
-    "failure_detection",  "api_rtt"};
+    "CreateCluster",
+    "CreateHsm",
+    "DeleteHsm",
+    "DeleteCluster",
+    "InitializeCluster",
+    "CopyBackupToRegion",
+    "backup",
+    "backup_interval",
+    "ConnectCustomKeyStore",
+    "DisconnectCustomKeyStore",
+    "key_sync",
+    "deletion_lag",
+    "failure_detection",
+    "api_rtt"};
 
 }  // namespace
 
@@ -53,7 +60,9 @@ void Timing::override_with(const std::vector<std::pair<std::string, Distribution
   }
 }
 
-std::string_view Timing::name(TimingKey key) { return kNames[static_cast<std::size_t>(key)]; }
+std::string_view Timing::name(TimingKey key) {
+  return kNames[static_cast<std::size_t>(key)];
+}
 
 const std::vector<std::string>& Timing::names() {
   static const std::vector<std::string> all(kNames.begin(), kNames.end());

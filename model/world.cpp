@@ -10,8 +10,8 @@ namespace {
 
 KmsLimits limits_from(const scenario::Scenario& s) {
   KmsLimits limits;
-  limits.custom_key_stores = s.quotas.custom_key_stores.value_or(
-      static_cast<uint32_t>(scenario::Limits::kKeyStores));
+  limits.custom_key_stores =
+      s.quotas.custom_key_stores.value_or(static_cast<uint32_t>(scenario::Limits::kKeyStores));
   return limits;
 }
 
@@ -116,15 +116,14 @@ void World::build(const scenario::World& world) {
     names_[spec.name] = {NamedObject::Kind::KeyStore, kms_->stores()[index]->id};
   }
   for (const scenario::KeySpec& spec : world.keys) {
-    const uint32_t index = kms_->build_key(store_index.at(spec.key_store), spec.alias,
-                                           spec.description);
+    const uint32_t index =
+        kms_->build_key(store_index.at(spec.key_store), spec.alias, spec.description);
     names_[spec.name] = {NamedObject::Kind::Key, kms_->keys()[index]->id};
   }
   cloudhsm_->finish_world();
 }
 
-ApiResult World::call(const ActionInfo& action, const Json& params,
-                      const std::string& principal) {
+ApiResult World::call(const ActionInfo& action, const Json& params, const std::string& principal) {
   const std::string key = std::string(action.service) + ":" + std::string(action.name);
   auto it = handlers().find(key);
   if (it == handlers().end()) {
@@ -161,8 +160,7 @@ ApiResult World::apply_fault(const std::string& kind, const Json& params) {
     const std::string cluster = cluster_id();
     const std::string az = in.required_str("az");
     if (!in.ok()) return in.error();
-    if (!cloudhsm_->set_subnet_flag(cluster, az, kind == "subnet_deleted",
-                                    kind == "subnet_full")) {
+    if (!cloudhsm_->set_subnet_flag(cluster, az, kind == "subnet_deleted", kind == "subnet_full")) {
       return ApiResult::failure("CloudHsmResourceNotFoundException",
                                 "cluster " + cluster + " has no subnet in " + az);
     }

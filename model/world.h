@@ -26,8 +26,7 @@ struct NamedObject {
 
 class World {
  public:
-  World(sim::Engine& engine, sim::Trace& trace, const scenario::Scenario& scenario,
-        uint64_t seed);
+  World(sim::Engine& engine, sim::Trace& trace, const scenario::Scenario& scenario, uint64_t seed);
 
   // Calls an action (resolved by find_action) as `principal` (empty: the account root).
   ApiResult call(const ActionInfo& action, const Json& params, const std::string& principal);

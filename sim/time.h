@@ -86,6 +86,8 @@ std::string format_duration(Duration d);
 std::string format_duration_human(Duration d);
 
 // A point in time printed as its distance from t = 0 ("2h").
-inline std::string format_time(Time t) { return format_duration(t.since_start()); }
+inline std::string format_time(Time t) {
+  return format_duration(t.since_start());
+}
 
 }  // namespace hsmsim::sim

@@ -178,8 +178,8 @@ void CloudHsm::on_hsm_failure_detected(uint32_t index) {
                                      [this, replacement] { on_hsm_created(replacement); });
 }
 
-bool CloudHsm::set_subnet_flag(const std::string& cluster_id, const std::string& az,
-                               bool deleted, bool full) {
+bool CloudHsm::set_subnet_flag(const std::string& cluster_id, const std::string& az, bool deleted,
+                               bool full) {
   Cluster* c = find_cluster(cluster_id);
   if (!c) return false;
   for (Subnet& s : c->subnets) {

@@ -6,10 +6,9 @@
 // a new lineage in that Region.
 #pragma once
 
+#include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <vector>
-
-#include <boost/graph/adjacency_list.hpp>
 
 namespace hsmsim::model {
 

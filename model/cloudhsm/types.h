@@ -95,7 +95,7 @@ struct Cluster {
   std::vector<Subnet> subnets;  // one per AZ
   std::vector<uint32_t> hsms;   // indices into CloudHsm's HSMs, DELETED ones included
   std::optional<std::string> source_backup_id;
-  std::string trust_anchor;     // PEM of customerCA.crt (empty until initialized)
+  std::string trust_anchor;  // PEM of customerCA.crt (empty until initialized)
   int backup_retention_days = 90;
   // Data the cluster holds while it has no HSM yet (created from a backup): restored onto
   // its first HSM.
@@ -116,7 +116,7 @@ struct Cluster {
 struct Backup {
   std::string id;
   std::optional<uint32_t> cluster;  // owner; none for a copy in another Region
-  std::string source_cluster_id;   // the cluster the data came from
+  std::string source_cluster_id;    // the cluster the data came from
   std::string region;
   BackupState state = BackupState::CREATE_IN_PROGRESS;
   HsmData data;
@@ -125,7 +125,7 @@ struct Backup {
   bool never_expires = false;
   std::optional<std::string> source_backup;  // copies
   std::optional<std::string> source_region;  // copies
-  std::string trust_anchor;  // of the cluster it came from
+  std::string trust_anchor;                  // of the cluster it came from
   std::string trigger;  // "activation" | "periodic" | "hsm_add" | "hsm_remove" | "world" | "copy"
   Lineage::Vertex lineage = 0;
   sim::EventId pending;

@@ -77,7 +77,9 @@ void CloudHsm::set_password(Cluster& c, const std::string& user, const std::stri
   trace(cluster_actor_name(c), "password_changed", Json{{"user", user}});
 }
 
-std::string CloudHsm::cluster_actor_name(const Cluster& c) { return "cluster/" + c.id; }
+std::string CloudHsm::cluster_actor_name(const Cluster& c) {
+  return "cluster/" + c.id;
+}
 
 // --- cli ------------------------------------------------------------------------------------
 
@@ -91,7 +93,8 @@ ApiResult CloudHsm::CliLogin(const Json& p) {
   in.str("Role");
   if (!in.ok()) return in.error();
   switch (login(*c, user, password, kOperator)) {
-    case LoginOutcome::Ok: return ApiResult::success(Json{{"Username", user}});
+    case LoginOutcome::Ok:
+      return ApiResult::success(Json{{"Username", user}});
     case LoginOutcome::NoActiveHsm:
       return ApiResult::failure("HsmLoginFailed", "No active HSM in cluster " + c->id + ".");
     case LoginOutcome::UserNotFound:
@@ -152,7 +155,8 @@ ApiResult CloudHsm::CliCreateUser(const Json& p) {
                                 "Cluster " + c->id + " already has 1024 users.");
     }
   }
-  for (Hsm* h : active) h->data.users[user] = HsmUser{*role, password};
+  for (Hsm* h : active)
+    h->data.users[user] = HsmUser{*role, password};
   trace(cluster_actor_name(*c), "user_created", Json{{"user", user}, {"role", role_name}});
   return ApiResult::success(Json{{"Username", user}});
 }

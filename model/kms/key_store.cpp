@@ -10,26 +10,40 @@ namespace hsmsim::model {
 
 const char* to_string(ConnectionState s) {
   switch (s) {
-    case ConnectionState::CONNECTED: return "CONNECTED";
-    case ConnectionState::CONNECTING: return "CONNECTING";
-    case ConnectionState::DISCONNECTED: return "DISCONNECTED";
-    case ConnectionState::DISCONNECTING: return "DISCONNECTING";
-    case ConnectionState::FAILED: return "FAILED";
+    case ConnectionState::CONNECTED:
+      return "CONNECTED";
+    case ConnectionState::CONNECTING:
+      return "CONNECTING";
+    case ConnectionState::DISCONNECTED:
+      return "DISCONNECTED";
+    case ConnectionState::DISCONNECTING:
+      return "DISCONNECTING";
+    case ConnectionState::FAILED:
+      return "FAILED";
   }
   return "?";
 }
 
 const char* to_string(ConnectionErrorCode c) {
   switch (c) {
-    case ConnectionErrorCode::INVALID_CREDENTIALS: return "INVALID_CREDENTIALS";
-    case ConnectionErrorCode::CLUSTER_NOT_FOUND: return "CLUSTER_NOT_FOUND";
-    case ConnectionErrorCode::NETWORK_ERRORS: return "NETWORK_ERRORS";
-    case ConnectionErrorCode::INTERNAL_ERROR: return "INTERNAL_ERROR";
-    case ConnectionErrorCode::INSUFFICIENT_CLOUDHSM_HSMS: return "INSUFFICIENT_CLOUDHSM_HSMS";
-    case ConnectionErrorCode::USER_LOCKED_OUT: return "USER_LOCKED_OUT";
-    case ConnectionErrorCode::USER_NOT_FOUND: return "USER_NOT_FOUND";
-    case ConnectionErrorCode::USER_LOGGED_IN: return "USER_LOGGED_IN";
-    case ConnectionErrorCode::SUBNET_NOT_FOUND: return "SUBNET_NOT_FOUND";
+    case ConnectionErrorCode::INVALID_CREDENTIALS:
+      return "INVALID_CREDENTIALS";
+    case ConnectionErrorCode::CLUSTER_NOT_FOUND:
+      return "CLUSTER_NOT_FOUND";
+    case ConnectionErrorCode::NETWORK_ERRORS:
+      return "NETWORK_ERRORS";
+    case ConnectionErrorCode::INTERNAL_ERROR:
+      return "INTERNAL_ERROR";
+    case ConnectionErrorCode::INSUFFICIENT_CLOUDHSM_HSMS:
+      return "INSUFFICIENT_CLOUDHSM_HSMS";
+    case ConnectionErrorCode::USER_LOCKED_OUT:
+      return "USER_LOCKED_OUT";
+    case ConnectionErrorCode::USER_NOT_FOUND:
+      return "USER_NOT_FOUND";
+    case ConnectionErrorCode::USER_LOGGED_IN:
+      return "USER_LOGGED_IN";
+    case ConnectionErrorCode::SUBNET_NOT_FOUND:
+      return "SUBNET_NOT_FOUND";
     case ConnectionErrorCode::INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET:
       return "INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET";
   }
@@ -44,7 +58,9 @@ constexpr const char* kClusterNotFound = "CloudHsmClusterNotFoundException";
 constexpr const char* kClusterNotActive = "CloudHsmClusterNotActiveException";
 constexpr const char* kInvalidConfig = "CloudHsmClusterInvalidConfigurationException";
 
-std::string store_actor(const CustomKeyStore& s) { return "key_store/" + s.id; }
+std::string store_actor(const CustomKeyStore& s) {
+  return "key_store/" + s.id;
+}
 
 }  // namespace
 
@@ -115,9 +131,10 @@ void Kms::set_network_partition(const std::string& cluster_id, sim::Time until) 
 void Kms::set_internal_errors(double probability, sim::Time until) {
   internal_error_probability_ = probability;
   internal_error_until_ = until;
-  trace("kms", "fault",
-        Json{{"fault", "kms_internal_error"}, {"probability", probability},
-             {"until_ns", until.ns()}});
+  trace(
+      "kms", "fault",
+      Json{
+          {"fault", "kms_internal_error"}, {"probability", probability}, {"until_ns", until.ns()}});
 }
 
 Json Kms::describe_store(const CustomKeyStore& s) const {
@@ -178,8 +195,7 @@ ApiResult Kms::CreateCustomKeyStore(const Json& p) {
   in.check_length("KeyStorePassword", password, 7, 32);
   if (!in.ok()) return in.error();
   if (type != "AWS_CLOUDHSM") {
-    return ApiResult::failure("ValidationException",
-                              "Only AWS_CLOUDHSM key stores are simulated.");
+    return ApiResult::failure("ValidationException", "Only AWS_CLOUDHSM key stores are simulated.");
   }
   if (!cluster_id || !anchor || !password) {
     return ApiResult::failure("ValidationException",
@@ -210,8 +226,8 @@ ApiResult Kms::CreateCustomKeyStore(const Json& p) {
     return ApiResult::failure(kClusterNotFound, "Cluster " + *cluster_id + " not found.");
   }
   if (cluster->state != ClusterState::ACTIVE) {
-    return ApiResult::failure(kClusterNotActive, "Cluster " + cluster->id + " is " +
-                                                     to_string(cluster->state) + ".");
+    return ApiResult::failure(kClusterNotActive,
+                              "Cluster " + cluster->id + " is " + to_string(cluster->state) + ".");
   }
   for (const auto& s : stores_) {
     if (s->deleted) continue;
@@ -229,9 +245,9 @@ ApiResult Kms::CreateCustomKeyStore(const Json& p) {
                                                   "different Availability Zones.");
   }
   if (*anchor != cluster->trust_anchor) {
-    return ApiResult::failure("IncorrectTrustAnchorException",
-                              "The trust anchor certificate does not match cluster " +
-                                  cluster->id + ".");
+    return ApiResult::failure(
+        "IncorrectTrustAnchorException",
+        "The trust anchor certificate does not match cluster " + cluster->id + ".");
   }
   auto s = std::make_unique<CustomKeyStore>();
   s->id = ids_.key_store_id();
@@ -262,8 +278,8 @@ ApiResult Kms::DescribeCustomKeyStores(const Json& p) const {
     list.push_back(describe_store(*s));
   }
   if ((id || name) && list.empty()) {
-    return ApiResult::failure(kStoreNotFound, "Custom key store " + id.value_or(name.value_or("")) +
-                                                  " not found.");
+    return ApiResult::failure(kStoreNotFound,
+                              "Custom key store " + id.value_or(name.value_or("")) + " not found.");
   }
   return ApiResult::success(Json{{"CustomKeyStores", list}, {"Truncated", false}});
 }
@@ -273,8 +289,8 @@ ApiResult Kms::ConnectCustomKeyStore(const Json& p) {
   CustomKeyStore* s = store_param(p, error);
   if (!s) return error;
   if (s->state == ConnectionState::DISCONNECTING || s->state == ConnectionState::FAILED) {
-    return ApiResult::failure(kInvalidState, "Custom key store " + s->id + " is " +
-                                                 to_string(s->state) + ".");
+    return ApiResult::failure(kInvalidState,
+                              "Custom key store " + s->id + " is " + to_string(s->state) + ".");
   }
   if (s->state == ConnectionState::CONNECTED || s->state == ConnectionState::CONNECTING) {
     return ApiResult::success();  // already connected or connecting: nothing to do
@@ -282,8 +298,8 @@ ApiResult Kms::ConnectCustomKeyStore(const Json& p) {
   // Configuration errors that are easy to detect fail at once; the rest end in FAILED.
   if (const Cluster* c = cloudhsm_.find_cluster(s->cluster_id)) {
     if (c->state != ClusterState::ACTIVE) {
-      return ApiResult::failure(kClusterNotActive, "Cluster " + c->id + " is " +
-                                                       to_string(c->state) + ".");
+      return ApiResult::failure(kClusterNotActive,
+                                "Cluster " + c->id + " is " + to_string(c->state) + ".");
     }
     if (cloudhsm_.active_hsm_count(*c) == 0) {
       return ApiResult::failure(kInvalidConfig, "Cluster " + c->id + " has no active HSM.");
@@ -309,12 +325,18 @@ std::optional<ConnectionErrorCode> Kms::connect_failure(CustomKeyStore& s) {
   if (!cluster_reachable(c->id)) return E::NETWORK_ERRORS;
   if (internal_error_now()) return E::INTERNAL_ERROR;
   switch (cloudhsm_.login(*c, kKmsUser, s.password, "kms:" + s.id)) {
-    case LoginOutcome::Ok: return std::nullopt;
-    case LoginOutcome::NoActiveHsm: return E::INSUFFICIENT_CLOUDHSM_HSMS;
-    case LoginOutcome::UserNotFound: return E::USER_NOT_FOUND;
-    case LoginOutcome::AlreadyLoggedIn: return E::USER_LOGGED_IN;
-    case LoginOutcome::LockedOut: return E::USER_LOCKED_OUT;
-    case LoginOutcome::WrongPassword: return E::INVALID_CREDENTIALS;
+    case LoginOutcome::Ok:
+      return std::nullopt;
+    case LoginOutcome::NoActiveHsm:
+      return E::INSUFFICIENT_CLOUDHSM_HSMS;
+    case LoginOutcome::UserNotFound:
+      return E::USER_NOT_FOUND;
+    case LoginOutcome::AlreadyLoggedIn:
+      return E::USER_LOGGED_IN;
+    case LoginOutcome::LockedOut:
+      return E::USER_LOCKED_OUT;
+    case LoginOutcome::WrongPassword:
+      return E::INVALID_CREDENTIALS;
   }
   return E::INTERNAL_ERROR;
 }
@@ -339,8 +361,8 @@ ApiResult Kms::DisconnectCustomKeyStore(const Json& p) {
   CustomKeyStore* s = store_param(p, error);
   if (!s) return error;
   if (s->state == ConnectionState::DISCONNECTED || s->state == ConnectionState::DISCONNECTING) {
-    return ApiResult::failure(kInvalidState, "Custom key store " + s->id + " is " +
-                                                 to_string(s->state) + ".");
+    return ApiResult::failure(kInvalidState,
+                              "Custom key store " + s->id + " is " + to_string(s->state) + ".");
   }
   engine_.cancel(s->pending);
   if (s->holds_session) {
@@ -379,8 +401,8 @@ ApiResult Kms::UpdateCustomKeyStore(const Json& p) {
   const bool allowed = s->state == ConnectionState::DISCONNECTED ||
                        (only_name && s->state == ConnectionState::CONNECTED);
   if (!allowed) {
-    return ApiResult::failure(kInvalidState, "Custom key store " + s->id + " is " +
-                                                 to_string(s->state) + ".");
+    return ApiResult::failure(kInvalidState,
+                              "Custom key store " + s->id + " is " + to_string(s->state) + ".");
   }
   if (new_name) {
     for (const auto& other : stores_) {
@@ -399,13 +421,13 @@ ApiResult Kms::UpdateCustomKeyStore(const Json& p) {
     // The current cluster may be gone; its lineage still decides what is related.
     const Cluster* current = cloudhsm_.cluster_record(s->cluster_id);
     if (!current || !cloudhsm_.shares_backup_history(*current, *target)) {
-      return ApiResult::failure("CloudHsmClusterNotRelatedException",
-                                "Cluster " + target->id + " does not share backup history with " +
-                                    s->cluster_id + ".");
+      return ApiResult::failure(
+          "CloudHsmClusterNotRelatedException",
+          "Cluster " + target->id + " does not share backup history with " + s->cluster_id + ".");
     }
     if (target->state != ClusterState::ACTIVE) {
-      return ApiResult::failure(kClusterNotActive, "Cluster " + target->id + " is " +
-                                                       to_string(target->state) + ".");
+      return ApiResult::failure(kClusterNotActive,
+                                "Cluster " + target->id + " is " + to_string(target->state) + ".");
     }
     if (target->subnets.size() < 2 || !cloudhsm_.has_two_active_hsms_in_distinct_azs(*target)) {
       return ApiResult::failure(kInvalidConfig, "Cluster " + target->id +
@@ -435,8 +457,8 @@ ApiResult Kms::DeleteCustomKeyStore(const Json& p) {
   CustomKeyStore* s = store_param(p, error);
   if (!s) return error;
   if (s->state != ConnectionState::DISCONNECTED) {
-    return ApiResult::failure(kInvalidState, "Custom key store " + s->id + " is " +
-                                                 to_string(s->state) + ".");
+    return ApiResult::failure(kInvalidState,
+                              "Custom key store " + s->id + " is " + to_string(s->state) + ".");
   }
   const uint32_t index = store_by_id_.at(s->id);
   const bool has_keys = std::any_of(keys_.begin(), keys_.end(), [&](auto& k) {

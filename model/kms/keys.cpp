@@ -13,10 +13,14 @@ namespace hsmsim::model {
 
 const char* to_string(KeyState s) {
   switch (s) {
-    case KeyState::Enabled: return "Enabled";
-    case KeyState::Disabled: return "Disabled";
-    case KeyState::PendingDeletion: return "PendingDeletion";
-    case KeyState::Unavailable: return "Unavailable";
+    case KeyState::Enabled:
+      return "Enabled";
+    case KeyState::Disabled:
+      return "Disabled";
+    case KeyState::PendingDeletion:
+      return "PendingDeletion";
+    case KeyState::Unavailable:
+      return "Unavailable";
   }
   return "?";
 }
@@ -29,7 +33,9 @@ constexpr int64_t kMinWindowDays = 7;
 constexpr int64_t kMaxWindowDays = 30;
 constexpr int64_t kDefaultWindowDays = 30;
 
-std::string key_actor(const KmsKey& k) { return "key/" + k.id; }
+std::string key_actor(const KmsKey& k) {
+  return "key/" + k.id;
+}
 
 }  // namespace
 
@@ -75,9 +81,9 @@ KmsKey* Kms::key_param(const Json& p, const char* action, ApiResult& error) {
   std::string why;
   const std::optional<KeyPolicy> policy = parse_key_policy(k->policy, why);
   if (!policy || !policy_allows(*policy, principal_, std::string("kms:") + action)) {
-    error = ApiResult::failure("AccessDeniedException",
-                               "User: " + principal_ + " is not authorized to perform: kms:" +
-                                   action + " on resource: " + k->arn);
+    error = ApiResult::failure("AccessDeniedException", "User: " + principal_ +
+                                                            " is not authorized to perform: kms:" +
+                                                            action + " on resource: " + k->arn);
     return nullptr;
   }
   return k;
@@ -148,8 +154,8 @@ ApiResult Kms::CreateKey(const Json& p) {
   Params in(p);
   const std::optional<std::string> store_id = in.str("CustomKeyStoreId");
   const std::string origin = in.str("Origin").value_or("AWS_KMS");
-  const std::string spec = in.str("KeySpec").value_or(in.str("CustomerMasterKeySpec").value_or(
-      "SYMMETRIC_DEFAULT"));
+  const std::string spec =
+      in.str("KeySpec").value_or(in.str("CustomerMasterKeySpec").value_or("SYMMETRIC_DEFAULT"));
   const std::string usage = in.str("KeyUsage").value_or("ENCRYPT_DECRYPT");
   const bool multi_region = in.boolean("MultiRegion").value_or(false);
   const std::string description = in.str("Description").value_or("");
@@ -180,9 +186,8 @@ ApiResult Kms::CreateKey(const Json& p) {
     return ApiResult::failure("UnsupportedOperationException",
                               "Only SYMMETRIC_DEFAULT keys are simulated.");
   }
-  const auto live_keys = std::count_if(keys_.begin(), keys_.end(), [](auto& k) {
-    return !k->deleted;
-  });
+  const auto live_keys =
+      std::count_if(keys_.begin(), keys_.end(), [](auto& k) { return !k->deleted; });
   if (static_cast<std::size_t>(live_keys) >= limits_.keys) {
     return ApiResult::failure("LimitExceededException", "Too many KMS keys in this Region.");
   }
@@ -210,7 +215,8 @@ ApiResult Kms::CreateKey(const Json& p) {
     k->arn = key_arn(k->id);
     k->material = rng_.next_u64();
     // Logged in as kmsuser, KMS generates a persistent AES-256 key labelled with the ARN.
-    const std::optional<uint64_t> handle = cloudhsm_.generate_key(*c, kKmsUser, k->arn, k->material);
+    const std::optional<uint64_t> handle =
+        cloudhsm_.generate_key(*c, kKmsUser, k->arn, k->material);
     if (!handle) {
       return ApiResult::failure("CloudHsmClusterInvalidConfigurationException",
                                 "Cluster " + c->id + " has no active HSM.");
@@ -298,9 +304,8 @@ ApiResult Kms::ScheduleKeyDeletion(const Json& p) {
   k->deletion_date = engine_.now() + sim::Duration::days(days);
   const uint32_t index = key_by_id_.at(k->id);
   // KMS deletes the key when the window ends, plus up to 24 h.
-  k->pending = engine_.schedule_at(
-      k->deletion_date + timing_.sample(TimingKey::deletion_lag, rng_),
-      [this, index] { on_key_deletion(index); });
+  k->pending = engine_.schedule_at(k->deletion_date + timing_.sample(TimingKey::deletion_lag, rng_),
+                                   [this, index] { on_key_deletion(index); });
   trace(key_actor(*k), "deletion_scheduled",
         Json{{"PendingWindowInDays", days}, {"DeletionDate_ns", k->deletion_date.ns()}});
   return ApiResult::success(Json{{"KeyId", k->arn},
@@ -337,15 +342,14 @@ void Kms::on_key_deletion(uint32_t index) {
   if (k.store) {
     const CustomKeyStore& s = *stores_[*k.store];
     Cluster* c = cloudhsm_.find_cluster(s.cluster_id);
-    if (c && s.state == ConnectionState::CONNECTED && s.holds_session &&
-        cluster_reachable(c->id)) {
+    if (c && s.state == ConnectionState::CONNECTED && s.holds_session && cluster_reachable(c->id)) {
       backing_deleted = cloudhsm_.delete_key(*c, k.backing_handle);
     }
   }
   trace(key_actor(k), "deleted",
         Json{{"Arn", k.arn},
-             {"backingKeysDeletionStatus", k.store ? (backing_deleted ? "SUCCESS" : "FAILURE")
-                                                   : "NOT_APPLICABLE"}});
+             {"backingKeysDeletionStatus",
+              k.store ? (backing_deleted ? "SUCCESS" : "FAILURE") : "NOT_APPLICABLE"}});
 }
 
 ApiResult Kms::CreateAlias(const Json& p) {
@@ -432,10 +436,12 @@ ApiResult Kms::TagResource(const Json& p) {
       return ApiResult::failure("TagException", "Each tag needs a TagKey.");
     }
     const std::string key = t.value("TagKey", "");
-    auto it = std::find_if(k->tags.begin(), k->tags.end(),
-                           [&](auto& kv) { return kv.first == key; });
-    if (it != k->tags.end()) it->second = t.value("TagValue", "");
-    else k->tags.emplace_back(key, t.value("TagValue", ""));
+    auto it =
+        std::find_if(k->tags.begin(), k->tags.end(), [&](auto& kv) { return kv.first == key; });
+    if (it != k->tags.end())
+      it->second = t.value("TagValue", "");
+    else
+      k->tags.emplace_back(key, t.value("TagValue", ""));
   }
   return ApiResult::success();
 }
@@ -458,7 +464,8 @@ ApiResult Kms::ListResourceTags(const Json& p) const {
   const KmsKey* k = const_cast<Kms*>(this)->key_param(p, "ListResourceTags", error);
   if (!k) return error;
   Json list = Json::array();
-  for (const auto& [key, value] : k->tags) list.push_back(Json{{"TagKey", key}, {"TagValue", value}});
+  for (const auto& [key, value] : k->tags)
+    list.push_back(Json{{"TagKey", key}, {"TagValue", value}});
   return ApiResult::success(Json{{"Tags", list}, {"Truncated", false}});
 }
 
@@ -503,8 +510,9 @@ namespace {
 
 ApiResult rotation_unsupported(const KmsKey& k) {
   return ApiResult::failure("UnsupportedOperationException",
-                            k.arn + " is in a custom key store: automatic rotation is not "
-                                    "supported.");
+                            k.arn +
+                                " is in a custom key store: automatic rotation is not "
+                                "supported.");
 }
 
 }  // namespace
@@ -514,7 +522,8 @@ ApiResult Kms::EnableKeyRotation(const Json& p) {
   KmsKey* k = key_param(p, "EnableKeyRotation", error);
   if (!k) return error;
   if (k->store) return rotation_unsupported(*k);
-  if (k->pending_deletion) return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
+  if (k->pending_deletion)
+    return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
   if (!k->enabled) return ApiResult::failure("DisabledException", k->arn + " is disabled.");
   k->rotation_enabled = true;
   return ApiResult::success();
@@ -525,7 +534,8 @@ ApiResult Kms::DisableKeyRotation(const Json& p) {
   KmsKey* k = key_param(p, "DisableKeyRotation", error);
   if (!k) return error;
   if (k->store) return rotation_unsupported(*k);
-  if (k->pending_deletion) return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
+  if (k->pending_deletion)
+    return ApiResult::failure(kInvalidState, k->arn + " is pending deletion.");
   if (!k->enabled) return ApiResult::failure("DisabledException", k->arn + " is disabled.");
   k->rotation_enabled = false;
   return ApiResult::success();
@@ -543,18 +553,18 @@ ApiResult Kms::GetParametersForImport(const Json& p) const {
   ApiResult error;
   const KmsKey* k = const_cast<Kms*>(this)->key_param(p, "GetParametersForImport", error);
   if (!k) return error;
-  return ApiResult::failure("UnsupportedOperationException",
-                            k->arn + " does not have imported key material (Origin " +
-                                k->origin + ").");
+  return ApiResult::failure(
+      "UnsupportedOperationException",
+      k->arn + " does not have imported key material (Origin " + k->origin + ").");
 }
 
 ApiResult Kms::ImportKeyMaterial(const Json& p) const {
   ApiResult error;
   const KmsKey* k = const_cast<Kms*>(this)->key_param(p, "ImportKeyMaterial", error);
   if (!k) return error;
-  return ApiResult::failure("UnsupportedOperationException",
-                            k->arn + " does not have imported key material (Origin " +
-                                k->origin + ").");
+  return ApiResult::failure(
+      "UnsupportedOperationException",
+      k->arn + " does not have imported key material (Origin " + k->origin + ").");
 }
 
 }  // namespace hsmsim::model

@@ -113,7 +113,7 @@ class Kms {
   std::vector<std::unique_ptr<KmsKey>> keys_;
   std::map<std::string, uint32_t> store_by_id_;
   std::map<std::string, uint32_t> key_by_id_;
-  std::map<std::string, uint32_t> aliases_;  // alias name -> key index
+  std::map<std::string, uint32_t> aliases_;      // alias name -> key index
   std::map<std::string, sim::Time> partitions_;  // cluster ID -> end of the partition
   double internal_error_probability_ = 0;
   sim::Time internal_error_until_;

@@ -12,8 +12,10 @@ std::vector<std::string> string_or_list(const Json& v, bool& ok) {
     out.push_back(v.get<std::string>());
   } else if (v.is_array()) {
     for (const Json& item : v) {
-      if (!item.is_string()) ok = false;
-      else out.push_back(item.get<std::string>());
+      if (!item.is_string())
+        ok = false;
+      else
+        out.push_back(item.get<std::string>());
     }
   } else {
     ok = false;
@@ -29,17 +31,18 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-std::string account_root_arn() { return std::string("arn:aws:iam::") + kAccountId + ":root"; }
+std::string account_root_arn() {
+  return std::string("arn:aws:iam::") + kAccountId + ":root";
+}
 
 std::string default_key_policy() {
   Json policy{{"Version", "2012-10-17"},
               {"Id", "key-default-1"},
-              {"Statement",
-               Json::array({Json{{"Sid", "Enable IAM User Permissions"},
-                                 {"Effect", "Allow"},
-                                 {"Principal", {{"AWS", account_root_arn()}}},
-                                 {"Action", "kms:*"},
-                                 {"Resource", "*"}}})}};
+              {"Statement", Json::array({Json{{"Sid", "Enable IAM User Permissions"},
+                                              {"Effect", "Allow"},
+                                              {"Principal", {{"AWS", account_root_arn()}}},
+                                              {"Action", "kms:*"},
+                                              {"Resource", "*"}}})}};
   return policy.dump();
 }
 
@@ -60,7 +63,8 @@ bool wildcard_match(const std::string& pattern, const std::string& text) {
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
+  while (p < pattern.size() && pattern[p] == '*')
+    ++p;
   return p == pattern.size();
 }
 
@@ -126,9 +130,8 @@ bool policy_allows(const KeyPolicy& policy, const std::string& principal,
       return p == "*" || wildcard_match(p, principal) ||
              (p == kAccountId && principal == account_root_arn());
     });
-    const bool what = std::any_of(st.actions.begin(), st.actions.end(), [&](auto& a) {
-      return wildcard_match(lower(a), lower(action));
-    });
+    const bool what = std::any_of(st.actions.begin(), st.actions.end(),
+                                  [&](auto& a) { return wildcard_match(lower(a), lower(action)); });
     return who && what;
   };
   bool allowed = false;

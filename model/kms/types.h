@@ -51,14 +51,14 @@ struct CustomKeyStore {
 struct KmsKey {
   std::string id;
   std::string arn;
-  std::string origin = "AWS_CLOUDHSM";      // or AWS_KMS for a key outside any store
-  std::optional<uint32_t> store;            // index into Kms's stores
-  std::string cluster_id;                   // where the backing key was generated
+  std::string origin = "AWS_CLOUDHSM";  // or AWS_KMS for a key outside any store
+  std::optional<uint32_t> store;        // index into Kms's stores
+  std::string cluster_id;               // where the backing key was generated
   uint64_t backing_handle = 0;
   uint64_t material = 0;
-  bool enabled = true;           // Enabled/Disabled as last set; deferred while Unavailable
+  bool enabled = true;  // Enabled/Disabled as last set; deferred while Unavailable
   bool pending_deletion = false;
-  sim::Time deletion_date;       // end of the waiting period
+  sim::Time deletion_date;  // end of the waiting period
   int64_t pending_window_days = 0;
   bool deleted = false;
   sim::Time deleted_at;

@@ -21,8 +21,10 @@ void check_references(const Value& v, const std::set<std::string>& bound) {
       throw InputError(v.loc, "'$" + name + "' is not bound by an earlier step's 'as:'");
     }
   }
-  for (const Value& item : v.items) check_references(item, bound);
-  for (const auto& [key, item] : v.entries) check_references(item, bound);
+  for (const Value& item : v.items)
+    check_references(item, bound);
+  for (const auto& [key, item] : v.entries)
+    check_references(item, bound);
 }
 
 void check_call(const scenario::Step& step) {
@@ -41,9 +43,8 @@ void check_call(const scenario::Step& step) {
                           ":" + std::string(action->name);
     const std::string suggestion = scenario::closest_match(param, params);
     if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
-    const scenario::SourceLoc& loc = i < step.call.with.key_locs.size()
-                                         ? step.call.with.key_locs[i]
-                                         : step.call.with.loc;
+    const scenario::SourceLoc& loc =
+        i < step.call.with.key_locs.size() ? step.call.with.key_locs[i] : step.call.with.loc;
     throw InputError(loc, message);
   }
   const scenario::Expectation& e = step.expect;

@@ -1,10 +1,10 @@
 #include "model/runner/runner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "model/findings.h"
 #include "model/invariants/monitor.h"
@@ -45,11 +45,16 @@ double percentile(std::vector<double> sorted, double q) {
 
 std::string describe_expectation(const scenario::Expectation& e) {
   switch (e.kind) {
-    case scenario::Expectation::Kind::None: return "";
-    case scenario::Expectation::Kind::Ok: return "ok";
-    case scenario::Expectation::Kind::OkFields: return "ok with fields";
-    case scenario::Expectation::Kind::Error: return "error " + e.error;
-    case scenario::Expectation::Kind::AnyError: return "any error";
+    case scenario::Expectation::Kind::None:
+      return "";
+    case scenario::Expectation::Kind::Ok:
+      return "ok";
+    case scenario::Expectation::Kind::OkFields:
+      return "ok with fields";
+    case scenario::Expectation::Kind::Error:
+      return "error " + e.error;
+    case scenario::Expectation::Kind::AnyError:
+      return "any error";
   }
   return "";
 }
@@ -60,7 +65,8 @@ class Runner {
       : scenario_(s),
         seed_(settings.seed.value_or(s.seed)),
         until_(settings.until ? settings.until : s.until) {
-    for (sim::TraceSink* sink : settings.sinks) trace_.add_sink(sink);
+    for (sim::TraceSink* sink : settings.sinks)
+      trace_.add_sink(sink);
     world_ = std::make_unique<World>(engine_, trace_, s, seed_);
     monitors_ = std::make_unique<Monitors>(*world_, s.invariants);
     trace_.add_sink(monitors_.get());
@@ -90,10 +96,14 @@ class Runner {
  private:
   static std::string step_name(const Step& step) {
     switch (step.kind) {
-      case StepKind::Call: return step.call.written;
-      case StepKind::Wait: return "wait";
-      case StepKind::Check: return "check";
-      case StepKind::Fault: return "fault " + step.fault.kind;
+      case StepKind::Call:
+        return step.call.written;
+      case StepKind::Wait:
+        return "wait";
+      case StepKind::Check:
+        return "check";
+      case StepKind::Fault:
+        return "fault " + step.fault.kind;
     }
     return "";
   }
@@ -105,9 +115,10 @@ class Runner {
       if (*step.at < engine_.now()) {
         StepRecord& r = records_[index];
         r.at = r.end = engine_.now();
-        fail(index, "outcome", "at: " + sim::format_time(*step.at) +
-                                   " had already passed when the step was reached (" +
-                                   sim::format_time(engine_.now()) + ")");
+        fail(index, "outcome",
+             "at: " + sim::format_time(*step.at) +
+                 " had already passed when the step was reached (" +
+                 sim::format_time(engine_.now()) + ")");
         finish_step(index);
         return;
       }
@@ -130,14 +141,19 @@ class Runner {
     r.at = engine_.now();
     r.passed = true;
     r.outcome = "ok";
-    trace_.emit(engine_.now(), "runner", "step_begin",
-                Json{{"index", index}, {"name", r.name}});
+    trace_.emit(engine_.now(), "runner", "step_begin", Json{{"index", index}, {"name", r.name}});
     try {
       switch (step.kind) {
-        case StepKind::Call: return begin_call(index);
-        case StepKind::Wait: return begin_wait(index);
-        case StepKind::Check: run_check(index); break;
-        case StepKind::Fault: run_fault(index); break;
+        case StepKind::Call:
+          return begin_call(index);
+        case StepKind::Wait:
+          return begin_wait(index);
+        case StepKind::Check:
+          run_check(index);
+          break;
+        case StepKind::Fault:
+          run_fault(index);
+          break;
       }
     } catch (const StepFailure& e) {
       fail(index, "error", e.what());
@@ -164,12 +180,14 @@ class Runner {
     r.outcome = answer.ok ? "ok" : answer.exception;
     // CLI commands are kept apart from API actions of the same name (cli:ListKeys, ListKeys).
     const ActionInfo* action = find_action(step.call.service, step.call.action);
-    const std::string op = action->service == "cli" ? "cli:" + std::string(action->name)
-                                                     : std::string(action->name);
+    const std::string op =
+        action->service == "cli" ? "cli:" + std::string(action->name) : std::string(action->name);
     OperationStats& stats = operations_[op];
     ++stats.count;
-    if (answer.ok) ++stats.ok;
-    else ++stats.errors[answer.exception];
+    if (answer.ok)
+      ++stats.ok;
+    else
+      ++stats.errors[answer.exception];
     stats.latency_ms.push_back((engine_.now() - *r.at).milliseconds_f());
     check_expectation(index);
     if (step.as && answer.ok) bind(step, answer.response);
@@ -194,7 +212,8 @@ class Runner {
     const ApiResult& a = r.answer;
     using K = scenario::Expectation::Kind;
     switch (e.kind) {
-      case K::None: return;
+      case K::None:
+        return;
       case K::Ok:
         if (!a.ok) fail(index, r.outcome, "expected ok, got " + a.exception + ": " + a.message);
         return;
@@ -202,7 +221,8 @@ class Runner {
         if (a.ok) fail(index, r.outcome, "expected an error, got ok");
         return;
       case K::Error:
-        if (a.ok) fail(index, r.outcome, "expected " + e.error + ", got ok");
+        if (a.ok)
+          fail(index, r.outcome, "expected " + e.error + ", got ok");
         else if (a.exception != e.error) {
           fail(index, r.outcome, "expected " + e.error + ", got " + a.exception + ": " + a.message);
         }
@@ -235,8 +255,9 @@ class Runner {
   void wait_timed_out(std::size_t index) {
     if (!waiting_) return;
     waiting_ = false;
-    fail(index, "timeout", "the condition did not hold within " +
-                               sim::format_duration(scenario_.steps[index].wait.timeout));
+    fail(index, "timeout",
+         "the condition did not hold within " +
+             sim::format_duration(scenario_.steps[index].wait.timeout));
     finish_step(index);
   }
 
@@ -379,22 +400,24 @@ class Runner {
       std::vector<double> sorted = s.latency_ms;
       std::sort(sorted.begin(), sorted.end());
       double sum = 0;
-      for (double v : sorted) sum += v;
+      for (double v : sorted)
+        sum += v;
       Json errors = Json::object();
-      for (const auto& [e, n] : s.errors) errors[e] = n;
-      ops[action] = Json{
-          {"count", s.count},
-          {"ok", s.ok},
-          {"ok_per_s", 0},
-          {"errors", errors},
-          {"latency_ms",
-           {{"mean", sorted.empty() ? 0.0 : sum / static_cast<double>(sorted.size())},
-            {"p50", percentile(sorted, 0.50)},
-            {"p90", percentile(sorted, 0.90)},
-            {"p99", percentile(sorted, 0.99)},
-            {"p999", percentile(sorted, 0.999)},
-            {"max", sorted.empty() ? 0.0 : sorted.back()}}},
-          {"queue_wait_ms", {{"mean", 0.0}, {"p99", 0.0}}}};
+      for (const auto& [e, n] : s.errors)
+        errors[e] = n;
+      ops[action] =
+          Json{{"count", s.count},
+               {"ok", s.ok},
+               {"ok_per_s", 0},
+               {"errors", errors},
+               {"latency_ms",
+                {{"mean", sorted.empty() ? 0.0 : sum / static_cast<double>(sorted.size())},
+                 {"p50", percentile(sorted, 0.50)},
+                 {"p90", percentile(sorted, 0.90)},
+                 {"p99", percentile(sorted, 0.99)},
+                 {"p999", percentile(sorted, 0.999)},
+                 {"max", sorted.empty() ? 0.0 : sorted.back()}}},
+               {"queue_wait_ms", {{"mean", 0.0}, {"p99", 0.0}}}};
     }
     return ops;
   }
@@ -429,12 +452,13 @@ class Runner {
     }
     Json backups = Json::object();
     for (const auto& b : world_->cloudhsm().backups()) {
-      backups[b->id] = Json{{"BackupState", to_string(b->state)},
-                            {"ClusterId", b->cluster ? world_->cloudhsm().clusters()[*b->cluster]->id
-                                                     : std::string()}};
+      backups[b->id] =
+          Json{{"BackupState", to_string(b->state)},
+               {"ClusterId",
+                b->cluster ? world_->cloudhsm().clusters()[*b->cluster]->id : std::string()}};
     }
-    return Json{{"key_stores", stores}, {"clusters", clusters}, {"keys", keys},
-                {"backups", backups}};
+    return Json{
+        {"key_stores", stores}, {"clusters", clusters}, {"keys", keys}, {"backups", backups}};
   }
 
   RunOutcome outcome(double wall_seconds) const {
@@ -503,21 +527,23 @@ RunOutcome run_scenario(const scenario::Scenario& scenario, const RunSettings& s
 
 std::string console_summary(const RunOutcome& o) {
   const Json& s = o.summary;
-  std::string out = fmt::format("scenario    {}\nseed        {}\nvirtual     {}  ({} events, {:.3f} s wall)\n",
-                                s["scenario"].get<std::string>(), s["seed"].get<uint64_t>(),
-                                sim::format_duration_human(sim::Duration::nanoseconds(o.virtual_end_ns)),
-                                o.events, s["wall_seconds"].get<double>());
+  std::string out =
+      fmt::format("scenario    {}\nseed        {}\nvirtual     {}  ({} events, {:.3f} s wall)\n",
+                  s["scenario"].get<std::string>(), s["seed"].get<uint64_t>(),
+                  sim::format_duration_human(sim::Duration::nanoseconds(o.virtual_end_ns)),
+                  o.events, s["wall_seconds"].get<double>());
   const Json& steps = s["steps"];
   out += fmt::format("steps       {} passed, {} failed\n", s["expectations"]["passed"].get<int>(),
                      s["expectations"]["failed"].get<int>());
   for (const Json& step : steps) {
     if (step["passed"].get<bool>()) continue;
-    out += fmt::format("  first failure: step {} ({}) at {}: {}\n", step["index"].get<int>(),
-                       step["name"].get<std::string>(),
-                       step["at_ns"].is_null()
-                           ? std::string("-")
-                           : sim::format_duration_human(sim::Duration::nanoseconds(step["at_ns"].get<int64_t>())),
-                       step["message"].get<std::string>());
+    out += fmt::format(
+        "  first failure: step {} ({}) at {}: {}\n", step["index"].get<int>(),
+        step["name"].get<std::string>(),
+        step["at_ns"].is_null()
+            ? std::string("-")
+            : sim::format_duration_human(sim::Duration::nanoseconds(step["at_ns"].get<int64_t>())),
+        step["message"].get<std::string>());
     break;
   }
   const Json& invariants = s["invariants"];
@@ -533,9 +559,10 @@ std::string console_summary(const RunOutcome& o) {
                      findings["orphans"].size(), findings["lost_keys"].size(),
                      findings["lockouts"].size(), findings["durability_windows"].size());
   for (const auto& [action, op] : s["operations"].items()) {
-    out += fmt::format("  {:<28} {:>6} calls {:>6} ok  p50 {:.3f} ms  p99 {:.3f} ms\n", action,
-                       op["count"].get<uint64_t>(), op["ok"].get<uint64_t>(),
-                       op["latency_ms"]["p50"].get<double>(), op["latency_ms"]["p99"].get<double>());
+    out +=
+        fmt::format("  {:<28} {:>6} calls {:>6} ok  p50 {:.3f} ms  p99 {:.3f} ms\n", action,
+                    op["count"].get<uint64_t>(), op["ok"].get<uint64_t>(),
+                    op["latency_ms"]["p50"].get<double>(), op["latency_ms"]["p99"].get<double>());
   }
   out += fmt::format("fingerprint {}\n", o.fingerprint);
   return out;

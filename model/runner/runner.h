@@ -14,15 +14,15 @@
 namespace hsmsim::model {
 
 struct RunSettings {
-  std::optional<uint64_t> seed;         // overrides the scenario's
-  std::optional<sim::Duration> until;   // overrides the scenario's
-  std::vector<sim::TraceSink*> sinks;   // extra trace sinks (files, memory)
+  std::optional<uint64_t> seed;        // overrides the scenario's
+  std::optional<sim::Duration> until;  // overrides the scenario's
+  std::vector<sim::TraceSink*> sinks;  // extra trace sinks (files, memory)
 };
 
 struct RunOutcome {
-  Json summary;               // summary.json
+  Json summary;  // summary.json
   std::string fingerprint;
-  bool passed = true;         // every expectation and invariant held
+  bool passed = true;  // every expectation and invariant held
   uint64_t events = 0;
   int64_t virtual_end_ns = 0;
 };

@@ -1,9 +1,9 @@
 #include "model/runner/values.h"
 
-#include "model/scenario/scenario.h"
-
 #include <charconv>
 #include <cmath>
+
+#include "model/scenario/scenario.h"
 
 namespace hsmsim::model {
 
@@ -39,7 +39,8 @@ const Json* Values::at_path(const Json& document, const std::string& path) {
       continue;
     }
     const std::size_t stop = path.find_first_of(".[", i);
-    const std::string key = path.substr(i, stop == std::string::npos ? std::string::npos : stop - i);
+    const std::string key =
+        path.substr(i, stop == std::string::npos ? std::string::npos : stop - i);
     if (!cur->is_object()) return nullptr;
     auto it = cur->find(key);
     if (it == cur->end()) return nullptr;
@@ -75,18 +76,22 @@ std::string Values::subject_id(const std::string& name) const {
 
 Json Values::resolve(const Value& v, bool reference) const {
   switch (v.kind) {
-    case Value::Kind::Null: return nullptr;
+    case Value::Kind::Null:
+      return nullptr;
     case Value::Kind::Sequence: {
       Json out = Json::array();
-      for (const Value& item : v.items) out.push_back(resolve(item, reference));
+      for (const Value& item : v.items)
+        out.push_back(resolve(item, reference));
       return out;
     }
     case Value::Kind::Mapping: {
       Json out = Json::object();
-      for (const auto& [k, item] : v.entries) out[k] = resolve(item, reference);
+      for (const auto& [k, item] : v.entries)
+        out[k] = resolve(item, reference);
       return out;
     }
-    case Value::Kind::Scalar: break;
+    case Value::Kind::Scalar:
+      break;
   }
   const std::string& s = v.scalar;
   if (!s.empty() && s[0] == '$') return resolve_reference(s);
@@ -158,8 +163,10 @@ bool Values::matches(const Json& actual, const Value& expected, std::string& why
     if (op == "length") {
       const std::size_t want = std::stoull(arg.scalar);
       std::size_t got = 0;
-      if (actual.is_string()) got = actual.get<std::string>().size();
-      else if (actual.is_array() || actual.is_object()) got = actual.size();
+      if (actual.is_string())
+        got = actual.get<std::string>().size();
+      else if (actual.is_array() || actual.is_object())
+        got = actual.size();
       if (got != want) {
         why = "has length " + std::to_string(got) + ", expected " + std::to_string(want);
         return false;
@@ -197,8 +204,8 @@ bool Values::matches(const Json& actual, const Value& expected, std::string& why
   }
   if (expected.is_sequence()) {
     if (!actual.is_array() || actual.size() != expected.items.size()) {
-      why = "is " + actual.dump() + ", expected " + std::to_string(expected.items.size()) +
-            " items";
+      why =
+          "is " + actual.dump() + ", expected " + std::to_string(expected.items.size()) + " items";
       return false;
     }
     for (std::size_t i = 0; i < actual.size(); ++i) {
@@ -229,8 +236,7 @@ bool Values::matches(const Json& actual, const Value& expected, std::string& why
   return false;
 }
 
-bool Values::matches_fields(const Json& document, const Value& expected,
-                            std::string& why) const {
+bool Values::matches_fields(const Json& document, const Value& expected, std::string& why) const {
   for (const auto& [field, want] : expected.entries) {
     const Json* got = at_path(document, field);
     const Json actual = got ? *got : Json(nullptr);

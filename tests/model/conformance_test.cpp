@@ -25,11 +25,15 @@ const char* const kBotocore = "/usr/lib/python3/dist-packages/botocore/data";
 const std::set<std::string> kCommonErrors = {"ValidationException", "AccessDeniedException",
                                              "ThrottlingException"};
 // What the CloudHSM command-line tools answer (SPEC §5); not an AWS API.
-const std::set<std::string> kCliErrors = {
-    "HsmLoginFailed",      "HsmUserLockedOut",   "HsmUserNotFound",
-    "HsmUserAlreadyLoggedIn", "HsmNotLoggedIn",  "HsmPermissionDenied",
-    "HsmKeyNotFound",      "CloudHsmResourceNotFoundException",
-    "CloudHsmInvalidRequestException"};
+const std::set<std::string> kCliErrors = {"HsmLoginFailed",
+                                          "HsmUserLockedOut",
+                                          "HsmUserNotFound",
+                                          "HsmUserAlreadyLoggedIn",
+                                          "HsmNotLoggedIn",
+                                          "HsmPermissionDenied",
+                                          "HsmKeyNotFound",
+                                          "CloudHsmResourceNotFoundException",
+                                          "CloudHsmInvalidRequestException"};
 
 Json load_model(const std::string& service, const std::string& version) {
   std::ifstream in(fs::path(kBotocore) / service / version / "service-2.json");
@@ -48,14 +52,16 @@ class Conformance : public ::testing::Test {
 
   std::set<std::string> enum_values(const Json& model, const std::string& shape) {
     std::set<std::string> out;
-    for (const Json& v : model["shapes"][shape]["enum"]) out.insert(v.get<std::string>());
+    for (const Json& v : model["shapes"][shape]["enum"])
+      out.insert(v.get<std::string>());
     return out;
   }
 
   std::set<std::string> operation_errors(const std::string& service, const std::string& op) {
     const Json& model = service == "kms" ? kms_ : hsm_;
     std::set<std::string> out;
-    for (const Json& e : model["operations"][op]["errors"]) out.insert(e["shape"].get<std::string>());
+    for (const Json& e : model["operations"][op]["errors"])
+      out.insert(e["shape"].get<std::string>());
     return out;
   }
 
@@ -86,27 +92,27 @@ TEST_F(Conformance, StatesAndCodesExistInTheApiModels) {
     EXPECT_TRUE(hsm_states.count(to_string(s))) << to_string(s);
   }
   const auto backup_states = enum_values(hsm_, "BackupState");
-  for (auto s : {BackupState::CREATE_IN_PROGRESS, BackupState::READY,
-                 BackupState::PENDING_DELETION, BackupState::DELETED}) {
+  for (auto s : {BackupState::CREATE_IN_PROGRESS, BackupState::READY, BackupState::PENDING_DELETION,
+                 BackupState::DELETED}) {
     EXPECT_TRUE(backup_states.count(to_string(s))) << to_string(s);
   }
   const auto connection = enum_values(kms_, "ConnectionStateType");
-  for (auto s : {ConnectionState::CONNECTED, ConnectionState::CONNECTING,
-                 ConnectionState::DISCONNECTED, ConnectionState::DISCONNECTING,
-                 ConnectionState::FAILED}) {
+  for (auto s :
+       {ConnectionState::CONNECTED, ConnectionState::CONNECTING, ConnectionState::DISCONNECTED,
+        ConnectionState::DISCONNECTING, ConnectionState::FAILED}) {
     EXPECT_TRUE(connection.count(to_string(s))) << to_string(s);
   }
   const auto codes = enum_values(kms_, "ConnectionErrorCodeType");
   using E = ConnectionErrorCode;
-  for (auto c : {E::INVALID_CREDENTIALS, E::CLUSTER_NOT_FOUND, E::NETWORK_ERRORS,
-                 E::INTERNAL_ERROR, E::INSUFFICIENT_CLOUDHSM_HSMS, E::USER_LOCKED_OUT,
-                 E::USER_NOT_FOUND, E::USER_LOGGED_IN, E::SUBNET_NOT_FOUND,
-                 E::INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET}) {
+  for (auto c :
+       {E::INVALID_CREDENTIALS, E::CLUSTER_NOT_FOUND, E::NETWORK_ERRORS, E::INTERNAL_ERROR,
+        E::INSUFFICIENT_CLOUDHSM_HSMS, E::USER_LOCKED_OUT, E::USER_NOT_FOUND, E::USER_LOGGED_IN,
+        E::SUBNET_NOT_FOUND, E::INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET}) {
     EXPECT_TRUE(codes.count(to_string(c))) << to_string(c);
   }
   const auto key_states = enum_values(kms_, "KeyState");
-  for (auto s : {KeyState::Enabled, KeyState::Disabled, KeyState::PendingDeletion,
-                 KeyState::Unavailable}) {
+  for (auto s :
+       {KeyState::Enabled, KeyState::Disabled, KeyState::PendingDeletion, KeyState::Unavailable}) {
     EXPECT_TRUE(key_states.count(to_string(s))) << to_string(s);
   }
   const auto origins = enum_values(kms_, "OriginType");
@@ -142,7 +148,8 @@ TEST_F(Conformance, ExceptionLiteralsInTheModelSourcesExist) {
   const std::set<std::string> exceptions = all_exceptions();
   const std::regex literal("\"([A-Za-z]+Exception)\"");
   std::size_t seen = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(fs::path(HSMSIM_SOURCE_DIR) / "model")) {
+  for (const auto& entry :
+       fs::recursive_directory_iterator(fs::path(HSMSIM_SOURCE_DIR) / "model")) {
     if (entry.path().extension() != ".cpp" && entry.path().extension() != ".h") continue;
     std::ifstream in(entry.path());
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -90,8 +90,7 @@ TEST_F(StateMachines, ClusterGoesFromCreateToActiveThroughInitializeAndActivate)
 
 TEST_F(StateMachines, DeleteClusterNeedsZeroHsmsThenGoesThroughDeleteInProgress) {
   const std::string c = id("c1");
-  EXPECT_EQ(call("DeleteCluster", {{"ClusterId", c}}).exception,
-            "CloudHsmInvalidRequestException");
+  EXPECT_EQ(call("DeleteCluster", {{"ClusterId", c}}).exception, "CloudHsmInvalidRequestException");
   const Json described = world_.cloudhsm().describe_cluster(cluster(c));
   for (const Json& h : described["Hsms"]) {
     ASSERT_TRUE(call("DeleteHsm", {{"ClusterId", c}, {"HsmId", h["HsmId"]}}).ok);
@@ -106,7 +105,8 @@ TEST_F(StateMachines, DeleteClusterNeedsZeroHsmsThenGoesThroughDeleteInProgress)
 
 TEST_F(StateMachines, HsmIsCreatedActiveFailsToDegradedAndIsReplaced) {
   const std::string c = id("c1");
-  const ApiResult created = call("CreateHsm", {{"ClusterId", c}, {"AvailabilityZone", "us-east-1b"}});
+  const ApiResult created =
+      call("CreateHsm", {{"ClusterId", c}, {"AvailabilityZone", "us-east-1b"}});
   ASSERT_TRUE(created.ok);
   const std::string h = created.response["Hsm"]["HsmId"];
   EXPECT_EQ(world_.cloudhsm().find_hsm(h)->state, HsmState::CREATE_IN_PROGRESS);
@@ -150,12 +150,10 @@ TEST_F(StateMachines, StoreDisconnectsAndConnectsAgain) {
   ASSERT_TRUE(call("DisconnectCustomKeyStore", ks).ok);
   EXPECT_EQ(store().state, ConnectionState::DISCONNECTING);
   EXPECT_EQ(call("ConnectCustomKeyStore", ks).exception, "CustomKeyStoreInvalidStateException");
-  EXPECT_EQ(call("DisconnectCustomKeyStore", ks).exception,
-            "CustomKeyStoreInvalidStateException");
+  EXPECT_EQ(call("DisconnectCustomKeyStore", ks).exception, "CustomKeyStoreInvalidStateException");
   advance(Duration::seconds(30));
   EXPECT_EQ(store().state, ConnectionState::DISCONNECTED);
-  EXPECT_EQ(call("DisconnectCustomKeyStore", ks).exception,
-            "CustomKeyStoreInvalidStateException");
+  EXPECT_EQ(call("DisconnectCustomKeyStore", ks).exception, "CustomKeyStoreInvalidStateException");
   ASSERT_TRUE(call("ConnectCustomKeyStore", ks).ok);
   EXPECT_EQ(store().state, ConnectionState::CONNECTING);
   advance(Duration::minutes(10));
@@ -168,8 +166,8 @@ TEST_F(StateMachines, FailedIsLeftOnlyByDisconnect) {
   ASSERT_TRUE(call("DisconnectCustomKeyStore", ks).ok);
   advance(Duration::seconds(30));
   // Tell KMS a wrong password: the next connect fails with INVALID_CREDENTIALS.
-  ASSERT_TRUE(call("UpdateCustomKeyStore", {{"CustomKeyStoreId", id("ks1")},
-                                            {"KeyStorePassword", "wrongPassw0rd"}})
+  ASSERT_TRUE(call("UpdateCustomKeyStore",
+                   {{"CustomKeyStoreId", id("ks1")}, {"KeyStorePassword", "wrongPassw0rd"}})
                   .ok);
   ASSERT_TRUE(call("ConnectCustomKeyStore", ks).ok);
   advance(Duration::minutes(10));
