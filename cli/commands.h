@@ -19,7 +19,6 @@ struct RunOptions {
   std::optional<std::string> out_dir;
   std::optional<std::string> summary;  // FILE or "-"
   bool quiet = false;
-  bool real_entropy = false;
 };
 int run_command(const RunOptions& options);
 
