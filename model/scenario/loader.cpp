@@ -11,6 +11,7 @@
 #include "model/scenario/fields.h"
 #include "model/scenario/scenario.h"
 #include "model/scenario/sections.h"
+#include "model/timing.h"
 
 namespace hsmsim::scenario {
 namespace {
@@ -209,22 +210,9 @@ const std::vector<std::string>& top_level_keys() {
   return keys;
 }
 
+// One list of timing keys: the model's timing profile (SPEC §4.4) owns it.
 const std::vector<std::string>& timing_keys() {
-  static const std::vector<std::string> keys = {"CreateCluster",
-                                                "CreateHsm",
-                                                "DeleteHsm",
-                                                "DeleteCluster",
-                                                "InitializeCluster",
-                                                "CopyBackupToRegion",
-                                                "backup",
-                                                "backup_interval",
-                                                "ConnectCustomKeyStore",
-                                                "DisconnectCustomKeyStore",
-                                                "key_sync",
-                                                "deletion_lag",
-                                                "failure_detection",
-                                                "api_rtt"};
-  return keys;
+  return model::Timing::names();
 }
 
 const std::vector<std::string>& step_keys() {
