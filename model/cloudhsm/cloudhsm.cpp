@@ -167,6 +167,14 @@ const Hsm* CloudHsm::serving_source(const Cluster& c) const {
   return nullptr;
 }
 
+std::vector<Hsm*> CloudHsm::serving_hsms(const Cluster& c) {
+  std::vector<Hsm*> out;
+  for (uint32_t i : c.hsms) {
+    if (hsms_[i]->is_active_and_serving()) out.push_back(hsms_[i].get());
+  }
+  return out;
+}
+
 const Backup* CloudHsm::latest_ready_backup(const Cluster& c) const {
   const Backup* latest = nullptr;
   const uint32_t index = cluster_index(c);

@@ -138,6 +138,8 @@ class CloudHsm {
   void on_key_sync(uint64_t sync);
 
   const Hsm* serving_source(const Cluster& c) const;
+  // The ACTIVE, serving HSMs of a cluster, in creation order.
+  std::vector<Hsm*> serving_hsms(const Cluster& c);
   std::optional<uint32_t> take_backup(Cluster& c, const std::string& trigger);
   const Backup* latest_ready_backup(const Cluster& c) const;
   void apply_retention(Cluster& c);

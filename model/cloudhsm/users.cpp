@@ -20,10 +20,7 @@ std::optional<UserRole> parse_role(const std::string& role) {
 
 LoginOutcome CloudHsm::login(Cluster& c, const std::string& user, const std::string& password,
                              const std::string& holder) {
-  std::vector<Hsm*> active;
-  for (uint32_t i : c.hsms) {
-    if (hsms_[i]->is_active_and_serving()) active.push_back(hsms_[i].get());
-  }
+  const std::vector<Hsm*> active = serving_hsms(c);
   if (active.empty()) return LoginOutcome::NoActiveHsm;
   for (Hsm* h : active) {
     if (!h->data.users.count(user)) return LoginOutcome::UserNotFound;
@@ -137,10 +134,7 @@ ApiResult CloudHsm::CliCreateUser(const Json& p) {
   if (!in.ok()) return in.error();
   const std::optional<UserRole> role = parse_role(role_name);
   if (!role) return ApiResult::failure("ValidationException", "Role must be CO or CU.");
-  std::vector<Hsm*> active;
-  for (uint32_t i : c->hsms) {
-    if (hsms_[i]->is_active_and_serving()) active.push_back(hsms_[i].get());
-  }
+  const std::vector<Hsm*> active = serving_hsms(*c);
   if (active.empty()) {
     return ApiResult::failure("CloudHsmInvalidRequestException",
                               "No active HSM in cluster " + c->id + ".");

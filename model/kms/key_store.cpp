@@ -117,6 +117,13 @@ bool Kms::cluster_reachable(const std::string& cluster_id) const {
   return it == partitions_.end() || it->second <= engine_.now();
 }
 
+std::optional<ApiResult> Kms::two_hsm_rule_error(const Cluster& c) const {
+  if (cloudhsm_.has_two_active_hsms_in_distinct_azs(c)) return std::nullopt;
+  return ApiResult::failure(kInvalidConfig, "Cluster " + c.id +
+                                                " needs at least two active HSMs in different "
+                                                "Availability Zones.");
+}
+
 bool Kms::internal_error_now() {
   if (internal_error_probability_ <= 0 || engine_.now() >= internal_error_until_) return false;
   return rng_.next_double() < internal_error_probability_;
@@ -239,11 +246,7 @@ ApiResult Kms::CreateCustomKeyStore(const Json& p) {
                                     "history) is used by custom key store " + s->id + ".");
     }
   }
-  if (cluster->subnets.size() < 2 || !cloudhsm_.has_two_active_hsms_in_distinct_azs(*cluster)) {
-    return ApiResult::failure(kInvalidConfig, "Cluster " + cluster->id +
-                                                  " needs at least two active HSMs in "
-                                                  "different Availability Zones.");
-  }
+  if (auto error = two_hsm_rule_error(*cluster)) return *error;
   if (*anchor != cluster->trust_anchor) {
     return ApiResult::failure(
         "IncorrectTrustAnchorException",
@@ -429,11 +432,7 @@ ApiResult Kms::UpdateCustomKeyStore(const Json& p) {
       return ApiResult::failure(kClusterNotActive,
                                 "Cluster " + target->id + " is " + to_string(target->state) + ".");
     }
-    if (target->subnets.size() < 2 || !cloudhsm_.has_two_active_hsms_in_distinct_azs(*target)) {
-      return ApiResult::failure(kInvalidConfig, "Cluster " + target->id +
-                                                    " needs at least two active HSMs in "
-                                                    "different Availability Zones.");
-    }
+    if (auto error = two_hsm_rule_error(*target)) return *error;
   }
   Json changed = Json::object();
   if (new_name) {

@@ -201,12 +201,11 @@ ApiResult Kms::CreateKey(const Json& p) {
                                 "Custom key store " + s->id + " is " + to_string(s->state) + ".");
     }
     Cluster* c = cloudhsm_.find_cluster(s->cluster_id);
-    if (!c || !cloudhsm_.has_two_active_hsms_in_distinct_azs(*c)) {
+    if (!c) {
       return ApiResult::failure("CloudHsmClusterInvalidConfigurationException",
-                                "Cluster " + s->cluster_id +
-                                    " needs at least two active HSMs in different "
-                                    "Availability Zones.");
+                                "Cluster " + s->cluster_id + " has no active HSM.");
     }
+    if (auto error = two_hsm_rule_error(*c)) return *error;
     if (!cluster_reachable(c->id)) {
       return ApiResult::failure("KMSInternalException",
                                 "KMS cannot communicate with your CloudHSM cluster.");

@@ -95,6 +95,9 @@ class Kms {
   void on_disconnect_done(uint32_t store);
   void on_key_deletion(uint32_t key);
   bool internal_error_now();
+  // Create, Update and CreateKey need two active HSMs in distinct AZs (which also means two
+  // subnets): the CloudHsmClusterInvalidConfigurationException answer, or nullopt.
+  std::optional<ApiResult> two_hsm_rule_error(const Cluster& c) const;
   std::string key_arn(const std::string& id) const;
   uint32_t add_key(std::unique_ptr<KmsKey> key);
   void trace(std::string_view actor, std::string_view event, Json fields);
