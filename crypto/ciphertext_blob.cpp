@@ -81,7 +81,7 @@ std::vector<uint8_t> serialize_blob(const CiphertextBlob& blob) {
   return out;
 }
 
-Result<CiphertextBlob> parse_blob(std::span<const uint8_t> bytes) {
+Result<BlobView> parse_blob_view(std::span<const uint8_t> bytes) {
   // A blob longer than the largest valid one is rejected before any field is read.
   if (bytes.size() > kBlobMaxBytes) return CryptoError::kBlobTrailingBytes;
   Reader reader(bytes);
@@ -96,8 +96,8 @@ Result<CiphertextBlob> parse_blob(std::span<const uint8_t> bytes) {
   const auto key_id = reader.take(key_id_size);
   if (!key_id) return CryptoError::kBlobTruncated;
 
-  CiphertextBlob blob;
-  blob.key_id.assign(key_id->begin(), key_id->end());
+  BlobView blob;
+  blob.key_id = std::string_view(reinterpret_cast<const char*>(key_id->data()), key_id->size());
   if (!valid_blob_key_id(blob.key_id)) return CryptoError::kKeyIdInvalid;
 
   const auto iv = reader.take(kGcmIvBytes);
@@ -110,13 +110,24 @@ Result<CiphertextBlob> parse_blob(std::span<const uint8_t> bytes) {
   if (ciphertext_size > kBlobCiphertextMaxBytes) return CryptoError::kBlobCiphertextTooLarge;
   const auto ciphertext = reader.take(ciphertext_size);
   if (!ciphertext) return CryptoError::kBlobTruncated;
-  blob.ciphertext.assign(ciphertext->begin(), ciphertext->end());
+  blob.ciphertext = *ciphertext;
 
   const auto tag = reader.take(kGcmTagBytes);
   if (!tag) return CryptoError::kBlobTruncated;
   blob.tag = to_array<kGcmTagBytes>(*tag);
 
   if (reader.remaining() != 0) return CryptoError::kBlobTrailingBytes;
+  return blob;
+}
+
+Result<CiphertextBlob> parse_blob(std::span<const uint8_t> bytes) {
+  Result<BlobView> view = parse_blob_view(bytes);
+  if (!view) return view.error();
+  CiphertextBlob blob;
+  blob.key_id = view->key_id;
+  blob.iv = view->iv;
+  blob.tag = view->tag;
+  blob.ciphertext.assign(view->ciphertext.begin(), view->ciphertext.end());
   return blob;
 }
 

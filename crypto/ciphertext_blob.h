@@ -57,6 +57,17 @@ bool valid_blob_key_id(std::string_view key_id);
 // (std::invalid_argument): blobs come from seal_blob() or parse_blob(), which check.
 std::vector<uint8_t> serialize_blob(const CiphertextBlob& blob);
 
+// A parsed blob whose fields point into the bytes it was parsed from (valid while they are).
+struct BlobView {
+  std::string_view key_id;
+  GcmIv iv{};
+  GcmTag tag{};
+  std::span<const uint8_t> ciphertext;
+};
+
+// The same checks as parse_blob without copying anything: the hot path of Decrypt.
+Result<BlobView> parse_blob_view(std::span<const uint8_t> bytes);
+
 // The blob, or kBlobTruncated, kBlobVersionUnsupported, kKeyIdInvalid,
 // kBlobCiphertextTooLarge or kBlobTrailingBytes.
 Result<CiphertextBlob> parse_blob(std::span<const uint8_t> bytes);

@@ -62,12 +62,36 @@ DeterministicDrbg::DeterministicDrbg(uint64_t seed, std::string_view label)
   if (ok != 1) throw std::runtime_error("DeterministicDrbg: AES-256-CTR init failed in OpenSSL");
 }
 
-DeterministicDrbg::~DeterministicDrbg() = default;
+DeterministicDrbg::~DeterministicDrbg() {
+  OPENSSL_cleanse(buffer_.data(), buffer_.size());
+}
 
 // The keystream is AES-CTR applied to zero bytes. CTR keeps its position within a block
-// across updates, so the stream does not depend on how it is cut into calls.
+// across updates, so the stream does not depend on how it is cut into calls; the buffer is
+// always drained before the stream is read further, so it does not change the bytes either.
 void DeterministicDrbg::fill(uint8_t* out, std::size_t size) {
   assert(out != nullptr || size == 0);
+  const std::size_t from_buffer = std::min(size, buffered_);
+  if (from_buffer > 0) {
+    uint8_t* unread = buffer_.data() + (kBufferBytes - buffered_);
+    std::memcpy(out, unread, from_buffer);
+    OPENSSL_cleanse(unread, from_buffer);
+    buffered_ -= from_buffer;
+    out += from_buffer;
+    size -= from_buffer;
+  }
+  if (size == 0) return;
+  if (size >= kBufferBytes) {  // large draws go straight to the caller
+    keystream(out, size);
+    return;
+  }
+  keystream(buffer_.data(), kBufferBytes);
+  std::memcpy(out, buffer_.data(), size);
+  OPENSSL_cleanse(buffer_.data(), size);
+  buffered_ = kBufferBytes - size;
+}
+
+void DeterministicDrbg::keystream(uint8_t* out, std::size_t size) {
   while (size > 0) {
     const std::size_t chunk = std::min(size, kChunkBytes);
     std::memset(out, 0, chunk);

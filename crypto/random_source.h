@@ -59,7 +59,14 @@ class DeterministicDrbg final : public RandomSource {
   struct CtxFree {
     void operator()(EVP_CIPHER_CTX* ctx) const;
   };
+  void keystream(uint8_t* out, std::size_t size);
+
   std::unique_ptr<EVP_CIPHER_CTX, CtxFree> ctx_;
+  // Small draws (12-byte IVs, one per Encrypt) come from a buffered block of keystream: one
+  // EVP call per kBufferBytes instead of one per draw. The bytes are the same either way.
+  static constexpr std::size_t kBufferBytes = 1024;
+  std::array<uint8_t, kBufferBytes> buffer_{};
+  std::size_t buffered_ = 0;  // unread bytes at the end of buffer_
 };
 
 // OpenSSL's RAND_bytes: not reproducible. Thread-safe (OpenSSL's DRBGs are per thread).

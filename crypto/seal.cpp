@@ -1,5 +1,7 @@
 #include "crypto/seal.h"
 
+#include <cstring>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -17,6 +19,41 @@ Result<CiphertextBlob> seal_blob(AesGcmKey& key, std::string_view key_id,
   blob.ciphertext.resize(plaintext.size());
   blob.tag = key.encrypt_into(blob.iv, *aad, plaintext, blob.ciphertext);
   return blob;
+}
+
+void seal_serialized_into(AesGcmKey& key, std::string_view key_id, std::span<const uint8_t> aad,
+                          std::span<const uint8_t> plaintext, RandomSource& iv_source,
+                          std::vector<uint8_t>& out) {
+  if (!valid_blob_key_id(key_id)) throw std::invalid_argument("seal_serialized_into: key ID");
+  if (plaintext.size() > kBlobCiphertextMaxBytes) {
+    throw std::invalid_argument("seal_serialized_into: plaintext above the blob bound");
+  }
+  // Layout of ciphertext_blob.h: version, key_id_len, key_id, iv, ciphertext_len, ciphertext,
+  // tag. Written in place, so no intermediate CiphertextBlob is built.
+  const std::size_t k = key_id.size();
+  const std::size_t n = plaintext.size();
+  out.resize(kBlobFixedBytes + k + n);
+  uint8_t* p = out.data();
+  *p++ = kBlobVersion;
+  *p++ = static_cast<uint8_t>(k >> 8);
+  *p++ = static_cast<uint8_t>(k);
+  std::memcpy(p, key_id.data(), k);
+  p += k;
+  GcmIv iv;
+  iv_source.fill(iv.data(), iv.size());
+  std::memcpy(p, iv.data(), iv.size());
+  p += iv.size();
+  for (int shift = 24; shift >= 0; shift -= 8)
+    *p++ = static_cast<uint8_t>(n >> shift);
+  const GcmTag tag = key.encrypt_into(iv, aad, plaintext, std::span<uint8_t>(p, n));
+  p += n;
+  std::memcpy(p, tag.data(), tag.size());
+}
+
+bool open_view_into(AesGcmKey& key, const BlobView& blob, std::span<const uint8_t> aad,
+                    SecretBytes& plaintext) {
+  if (plaintext.size() != blob.ciphertext.size()) plaintext = SecretBytes(blob.ciphertext.size());
+  return key.decrypt_into(blob.iv, aad, blob.ciphertext, blob.tag, plaintext.mutable_bytes());
 }
 
 Result<SecretBytes> open_blob(AesGcmKey& key, const CiphertextBlob& blob,

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "crypto/aes_gcm.h"
 #include "crypto/ciphertext_blob.h"
@@ -25,6 +26,19 @@ namespace hsmsim::crypto {
 Result<CiphertextBlob> seal_blob(AesGcmKey& key, std::string_view key_id,
                                  const EncryptionContext& context,
                                  std::span<const uint8_t> plaintext, RandomSource& iv_source);
+
+// The hot path of Encrypt: the serialized blob (exactly serialize_blob(seal_blob(...))) written
+// into `out`, whose capacity is reused. `aad` must be blob_aad(key_id, context), computed once by
+// the caller; key_id must be valid and plaintext within kBlobCiphertextMaxBytes (else
+// std::invalid_argument: the caller checks both).
+void seal_serialized_into(AesGcmKey& key, std::string_view key_id, std::span<const uint8_t> aad,
+                          std::span<const uint8_t> plaintext, RandomSource& iv_source,
+                          std::vector<uint8_t>& out);
+
+// Opens a blob view into `plaintext` (resized to the ciphertext's size) with `aad` =
+// blob_aad(blob.key_id, context). False on a bad tag, with `plaintext` zeroed.
+[[nodiscard]] bool open_view_into(AesGcmKey& key, const BlobView& blob,
+                                  std::span<const uint8_t> aad, SecretBytes& plaintext);
 
 // The plaintext, or kAuthenticationFailed (or kContextTooLarge for a context that could never
 // have sealed anything). Choosing `key` from blob.key_id is the caller's job.

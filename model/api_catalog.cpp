@@ -56,6 +56,35 @@ const std::vector<ActionInfo>& all_actions() {
        "ImportKeyMaterial",
        {"KeyId", "ImportToken", "EncryptedKeyMaterial", "ValidTo", "ExpirationModel"},
        ""},
+      // --- KMS: the crypto data plane (answered after their modelled latency)
+      {"kms",
+       "Encrypt",
+       {"KeyId", "Plaintext", "EncryptionContext", "GrantTokens", "EncryptionAlgorithm"},
+       "CiphertextBlob",
+       true},
+      {"kms",
+       "Decrypt",
+       {"CiphertextBlob", "EncryptionContext", "GrantTokens", "KeyId", "EncryptionAlgorithm"},
+       "",
+       true},
+      {"kms",
+       "ReEncrypt",
+       {"CiphertextBlob", "SourceEncryptionContext", "SourceKeyId", "DestinationKeyId",
+        "DestinationEncryptionContext", "SourceEncryptionAlgorithm",
+        "DestinationEncryptionAlgorithm", "GrantTokens"},
+       "CiphertextBlob",
+       true},
+      {"kms",
+       "GenerateDataKey",
+       {"KeyId", "EncryptionContext", "NumberOfBytes", "KeySpec", "GrantTokens"},
+       "CiphertextBlob",
+       true},
+      {"kms",
+       "GenerateDataKeyWithoutPlaintext",
+       {"KeyId", "EncryptionContext", "KeySpec", "NumberOfBytes", "GrantTokens"},
+       "CiphertextBlob",
+       true},
+      {"kms", "GenerateRandom", {"NumberOfBytes", "CustomKeyStoreId"}, "", true},
       // --- CloudHSM v2
       {"cloudhsmv2",
        "CreateCluster",
@@ -143,6 +172,10 @@ const std::vector<std::string>& known_exception_names() {
 bool is_known_exception(std::string_view name) {
   const auto& names = known_exception_names();
   return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+bool is_blob_field(std::string_view field) {
+  return field == "Plaintext" || field == "CiphertextBlob";
 }
 
 bool is_reference_param(std::string_view param) {

@@ -32,4 +32,8 @@ bool is_known_exception(std::string_view name);
 // world name or an `as:` name stand for the object's ID or the bound value.
 bool is_reference_param(std::string_view param);
 
+// Binary fields (AWS blobs): base64 in requests and responses, as on the wire. In a scenario a
+// literal string there stands for its UTF-8 bytes, and `{length: N}` counts decoded bytes.
+bool is_blob_field(std::string_view field);
+
 }  // namespace hsmsim::model

@@ -8,9 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "crypto/random_source.h"
 #include "model/api_catalog.h"
 #include "model/cloudhsm/cloudhsm.h"
 #include "model/common.h"
+#include "model/dataplane/data_plane.h"
+#include "model/dataplane/vault.h"
 #include "model/kms/kms.h"
 #include "model/scenario/scenario.h"
 #include "model/timing.h"
@@ -26,7 +29,10 @@ struct NamedObject {
 
 class World {
  public:
-  World(sim::Engine& engine, sim::Trace& trace, const scenario::Scenario& scenario, uint64_t seed);
+  // Key material, IVs and random bytes come from DRBGs seeded from `seed` unless `entropy`
+  // asks for the operating system's generator.
+  World(sim::Engine& engine, sim::Trace& trace, const scenario::Scenario& scenario, uint64_t seed,
+        crypto::EntropyMode entropy = crypto::EntropyMode::kDeterministic);
 
   // Calls an action (resolved by find_action) as `principal` (empty: the account root).
   ApiResult call(const ActionInfo& action, const Json& params, const std::string& principal);
@@ -37,6 +43,10 @@ class World {
   const CloudHsm& cloudhsm() const { return *cloudhsm_; }
   Kms& kms() { return *kms_; }
   const Kms& kms() const { return *kms_; }
+  DataPlane& data_plane() { return *data_plane_; }
+  const DataPlane& data_plane() const { return *data_plane_; }
+  KeyVault& vault() { return *vault_; }
+  const KeyVault& vault() const { return *vault_; }
   const Timing& timing() const { return timing_; }
   sim::Engine& engine() { return engine_; }
   sim::Time now() const { return engine_.now(); }
@@ -53,6 +63,8 @@ class World {
   IdFactory ids_;
   std::unique_ptr<CloudHsm> cloudhsm_;
   std::unique_ptr<Kms> kms_;
+  std::unique_ptr<KeyVault> vault_;
+  std::unique_ptr<DataPlane> data_plane_;
   std::map<std::string, NamedObject> names_;
   std::vector<std::string> outage_azs_;
 };

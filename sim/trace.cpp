@@ -210,6 +210,12 @@ class Sha256 {
   Context ctx_;
 };
 
+std::string sha256_hex(std::span<const uint8_t> bytes) {
+  Sha256 hash;
+  hash.update(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  return hash.hex_digest();
+}
+
 std::string canonical_json(const TraceRecord& record) {
   // Assembled piecewise rather than by building one object, to avoid deep-copying the fields;
   // the text is identical to dumping {"t":..,"actor":..,"event":..,"fields":..} compactly.

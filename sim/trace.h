@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ std::unique_ptr<TraceSink> make_jsonl_sink(const std::string& path);
 std::unique_ptr<TraceSink> make_perfetto_sink(const std::string& path);
 
 class Sha256;  // incremental hash, defined in trace.cpp over OpenSSL EVP
+
+// Lowercase hex SHA-256 of some bytes (digests of ciphertexts in the trace).
+std::string sha256_hex(std::span<const uint8_t> bytes);
 
 class Trace {
  public:

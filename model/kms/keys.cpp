@@ -52,17 +52,33 @@ KeyState Kms::key_state(const KmsKey& k) const {
 }
 
 const KmsKey* Kms::find_key(const std::string& ref) const {
+  const std::optional<uint32_t> index = key_index(ref);
+  return index ? keys_[*index].get() : nullptr;
+}
+
+std::optional<uint32_t> Kms::key_index(const std::string& ref) const {
   std::string id = ref;
   const std::string alias_arn_prefix = "arn:aws:kms:" + region_ + ":" + kAccountId + ":";
   if (id.rfind(alias_arn_prefix, 0) == 0) id = id.substr(alias_arn_prefix.size());
   if (id.rfind("key/", 0) == 0) id = id.substr(4);
   if (id.rfind("alias/", 0) == 0) {
     auto it = aliases_.find(id);
-    return it == aliases_.end() ? nullptr : keys_[it->second].get();
+    if (it == aliases_.end()) return std::nullopt;
+    return it->second;
   }
   auto it = key_by_id_.find(id);
-  if (it == key_by_id_.end() || keys_[it->second]->deleted) return nullptr;
-  return keys_[it->second].get();
+  if (it == key_by_id_.end() || keys_[it->second]->deleted) return std::nullopt;
+  return it->second;
+}
+
+bool Kms::authorized(const KmsKey& k, const std::string& principal,
+                     const std::string& action) const {
+  // The default policy lets the account root do everything: the common case, decided
+  // without parsing the policy on every crypto request.
+  if (k.default_policy && principal == account_root_arn()) return true;
+  std::string why;
+  const std::optional<KeyPolicy> policy = parse_key_policy(k.policy, why);
+  return policy && policy_allows(*policy, principal, action);
 }
 
 KmsKey* Kms::key_param(const Json& p, const char* action, ApiResult& error) {
@@ -78,9 +94,7 @@ KmsKey* Kms::key_param(const Json& p, const char* action, ApiResult& error) {
     error = ApiResult::failure(kNotFound, "Key '" + ref + "' does not exist");
     return nullptr;
   }
-  std::string why;
-  const std::optional<KeyPolicy> policy = parse_key_policy(k->policy, why);
-  if (!policy || !policy_allows(*policy, principal_, std::string("kms:") + action)) {
+  if (!authorized(*k, principal_, std::string("kms:") + action)) {
     error = ApiResult::failure("AccessDeniedException", "User: " + principal_ +
                                                             " is not authorized to perform: kms:" +
                                                             action + " on resource: " + k->arn);
@@ -233,6 +247,7 @@ ApiResult Kms::CreateKey(const Json& p) {
   k->created_at = engine_.now();
   k->description = description;
   k->policy = policy_text.value_or(default_key_policy());
+  k->default_policy = !policy_text;
   if (const Json* tags = in.raw("Tags"); tags && tags->is_array()) {
     for (const Json& t : *tags) {
       k->tags.emplace_back(t.value("TagKey", ""), t.value("TagValue", ""));
@@ -494,6 +509,7 @@ ApiResult Kms::PutKeyPolicy(const Json& p) {
   const bool conditions = std::any_of(policy->statements.begin(), policy->statements.end(),
                                       [](auto& s) { return s.has_condition; });
   k->policy = text;
+  k->default_policy = false;
   trace(key_actor(*k), "policy_put", Json{{"conditions_ignored", conditions}});
   return ApiResult::success();
 }

@@ -84,6 +84,15 @@ class Kms {
   Json describe_key(const KmsKey& k) const;
   bool cluster_reachable(const std::string& cluster_id) const;
 
+  // --- for the data plane --------------------------------------------------------------------
+  // The index of a key by key ID, key ARN, alias name or alias ARN (not deleted).
+  std::optional<uint32_t> key_index(const std::string& ref) const;
+  // Does the key's policy let `principal` do `action` ("kms:Encrypt")?
+  bool authorized(const KmsKey& k, const std::string& principal, const std::string& action) const;
+  // A kms_internal_error fault: whether this request fails (draws from the fault's stream).
+  bool internal_error_now();
+  const std::string& region() const { return region_; }
+
  private:
   CustomKeyStore* store_param(const Json& p, ApiResult& error);
   KmsKey* key_param(const Json& p, const char* action, ApiResult& error);
@@ -94,7 +103,6 @@ class Kms {
   void on_connect_done(uint32_t store);
   void on_disconnect_done(uint32_t store);
   void on_key_deletion(uint32_t key);
-  bool internal_error_now();
   // Create, Update and CreateKey need two active HSMs in distinct AZs (which also means two
   // subnets): the CloudHsmClusterInvalidConfigurationException answer, or nullopt.
   std::optional<ApiResult> two_hsm_rule_error(const Cluster& c) const;

@@ -31,8 +31,9 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-std::string account_root_arn() {
-  return std::string("arn:aws:iam::") + kAccountId + ":root";
+const std::string& account_root_arn() {
+  static const std::string arn = std::string("arn:aws:iam::") + kAccountId + ":root";
+  return arn;
 }
 
 std::string default_key_policy() {

@@ -26,7 +26,7 @@ struct KeyPolicy {
 std::optional<KeyPolicy> parse_key_policy(const std::string& text, std::string& why);
 // The default key policy: the account root may do everything.
 std::string default_key_policy();
-std::string account_root_arn();
+const std::string& account_root_arn();
 // Explicit Deny wins; otherwise an Allow is needed.
 bool policy_allows(const KeyPolicy& policy, const std::string& principal,
                    const std::string& action);

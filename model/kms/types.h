@@ -64,7 +64,8 @@ struct KmsKey {
   sim::Time deleted_at;
   sim::Time created_at;
   std::string description;
-  std::string policy;  // JSON text
+  std::string policy;          // JSON text
+  bool default_policy = true;  // `policy` is the default one (the account root may do all)
   std::vector<std::pair<std::string, std::string>> tags;
   bool rotation_enabled = false;  // AWS_KMS keys only
   sim::EventId pending;

@@ -6,8 +6,11 @@
 #include <chrono>
 #include <map>
 
+#include "model/dataplane/data_plane.h"
 #include "model/findings.h"
 #include "model/invariants/monitor.h"
+#include "model/kms/policy.h"
+#include "model/latency_histogram.h"
 #include "model/runner/values.h"
 #include "model/world.h"
 
@@ -23,7 +26,8 @@ struct OperationStats {
   uint64_t count = 0;
   uint64_t ok = 0;
   std::map<std::string, uint64_t> errors;
-  std::vector<double> latency_ms;
+  LatencyHistogram latency;
+  LatencyHistogram queue_wait;  // data plane only
 };
 
 struct StepRecord {
@@ -35,12 +39,14 @@ struct StepRecord {
   bool passed = false;
   std::string message;
   ApiResult answer;  // call steps, until the answer arrives
+  // Data-plane calls: where the work was done, and how long the request queued.
+  std::optional<sim::Duration> queue_wait;
+  std::string hsm_id;
+  std::string ciphertext_digest;  // SHA-256 of the blob returned, for the trace
 };
 
-double percentile(std::vector<double> sorted, double q) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+double ms(uint64_t ns) {
+  return static_cast<double>(ns) * 1e-6;
 }
 
 std::string describe_expectation(const scenario::Expectation& e) {
@@ -59,7 +65,7 @@ std::string describe_expectation(const scenario::Expectation& e) {
   return "";
 }
 
-class Runner {
+class Runner final : public CryptoClient {
  public:
   Runner(const scenario::Scenario& s, const RunSettings& settings)
       : scenario_(s),
@@ -67,7 +73,9 @@ class Runner {
         until_(settings.until ? settings.until : s.until) {
     for (sim::TraceSink* sink : settings.sinks)
       trace_.add_sink(sink);
-    world_ = std::make_unique<World>(engine_, trace_, s, seed_);
+    world_ = std::make_unique<World>(engine_, trace_, s, seed_,
+                                     settings.real_entropy ? crypto::EntropyMode::kRealEntropy
+                                                           : crypto::EntropyMode::kDeterministic);
     monitors_ = std::make_unique<Monitors>(*world_, s.invariants);
     trace_.add_sink(monitors_.get());
     values_ = std::make_unique<Values>(*world_);
@@ -166,11 +174,29 @@ class Runner {
     const ActionInfo* action = find_action(step.call.service, step.call.action);
     const Json request = values_->request(step.call.with);
     StepRecord& r = records_[index];
+    if (action->data_plane) {
+      // Answered through on_answer after its modelled latency.
+      world_->data_plane().submit(*crypto_op_named(action->name), request,
+                                  step.call.principal.value_or(account_root_arn()), *this, index);
+      return;
+    }
     monitors_->before_call(*action, request);
     r.answer = world_->call(*action, request, step.call.principal.value_or(""));
     monitors_->after_call(*action, request, r.answer);
     const sim::Duration rtt = world_->timing().sample(TimingKey::api_rtt, rtt_rng_);
     engine_.schedule_after(rtt, [this, index] { answer_call(index); });
+  }
+
+  // A data-plane call's answer is decided; the step ends when it reaches the client.
+  void on_answer(uint64_t tag, const CryptoAnswer& a) override {
+    const auto index = static_cast<std::size_t>(tag);
+    StepRecord& r = records_[index];
+    r.answer = a.ok ? ApiResult::success(world_->data_plane().response_json(a))
+                    : ApiResult::failure(std::string(a.exception), a.message);
+    r.queue_wait = a.queue_wait;
+    r.hsm_id = a.hsm == kNoIndex ? "" : world_->cloudhsm().hsms()[a.hsm]->id;
+    r.ciphertext_digest = a.blob.empty() ? "" : sim::sha256_hex(a.blob);
+    engine_.schedule_at(a.answered, [this, index] { answer_call(index); });
   }
 
   void answer_call(std::size_t index) {
@@ -188,11 +214,16 @@ class Runner {
       ++stats.ok;
     else
       ++stats.errors[answer.exception];
-    stats.latency_ms.push_back((engine_.now() - *r.at).milliseconds_f());
+    stats.latency.record((engine_.now() - *r.at).ns());
+    if (r.queue_wait) stats.queue_wait.record(r.queue_wait->ns());
     check_expectation(index);
     if (step.as && answer.ok) bind(step, answer.response);
-    trace_.emit(engine_.now(), "runner", "answer",
-                Json{{"index", index}, {"action", r.name}, {"outcome", r.outcome}});
+    Json fields{{"index", index}, {"action", r.name}, {"outcome", r.outcome}};
+    // Data plane: which HSM did the work and a digest of the ciphertext (never the bytes of a
+    // plaintext or a key), so the fingerprint pins the ciphertexts a run produced.
+    if (!r.hsm_id.empty()) fields["hsm"] = r.hsm_id;
+    if (!r.ciphertext_digest.empty()) fields["ciphertext_sha256"] = r.ciphertext_digest;
+    trace_.emit(engine_.now(), "runner", "answer", std::move(fields));
     finish_step(index);
   }
 
@@ -397,27 +428,24 @@ class Runner {
   Json operations_json() const {
     Json ops = Json::object();
     for (const auto& [action, s] : operations_) {
-      std::vector<double> sorted = s.latency_ms;
-      std::sort(sorted.begin(), sorted.end());
-      double sum = 0;
-      for (double v : sorted)
-        sum += v;
       Json errors = Json::object();
       for (const auto& [e, n] : s.errors)
         errors[e] = n;
-      ops[action] =
-          Json{{"count", s.count},
-               {"ok", s.ok},
-               {"ok_per_s", 0},
-               {"errors", errors},
-               {"latency_ms",
-                {{"mean", sorted.empty() ? 0.0 : sum / static_cast<double>(sorted.size())},
-                 {"p50", percentile(sorted, 0.50)},
-                 {"p90", percentile(sorted, 0.90)},
-                 {"p99", percentile(sorted, 0.99)},
-                 {"p999", percentile(sorted, 0.999)},
-                 {"max", sorted.empty() ? 0.0 : sorted.back()}}},
-               {"queue_wait_ms", {{"mean", 0.0}, {"p99", 0.0}}}};
+      const LatencyHistogram& l = s.latency;
+      ops[action] = Json{
+          {"count", s.count},
+          {"ok", s.ok},
+          {"ok_per_s", 0},
+          {"errors", errors},
+          {"latency_ms",
+           {{"mean", l.mean_ns() * 1e-6},
+            {"p50", ms(l.quantile_ns(0.50))},
+            {"p90", ms(l.quantile_ns(0.90))},
+            {"p99", ms(l.quantile_ns(0.99))},
+            {"p999", ms(l.quantile_ns(0.999))},
+            {"max", ms(l.max_ns())}}},
+          {"queue_wait_ms",
+           {{"mean", s.queue_wait.mean_ns() * 1e-6}, {"p99", ms(s.queue_wait.quantile_ns(0.99))}}}};
     }
     return ops;
   }

@@ -17,6 +17,9 @@ struct RunSettings {
   std::optional<uint64_t> seed;        // overrides the scenario's
   std::optional<sim::Duration> until;  // overrides the scenario's
   std::vector<sim::TraceSink*> sinks;  // extra trace sinks (files, memory)
+  // Key material, IVs and random bytes from the OS instead of seeded DRBGs: ciphertexts
+  // differ from run to run, outcomes do not.
+  bool real_entropy = false;
 };
 
 struct RunOutcome {

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "crypto/base64.h"
+#include "model/api_catalog.h"
 #include "model/scenario/scenario.h"
 
 namespace hsmsim::model {
@@ -115,6 +117,12 @@ Json Values::request(const Value& with) const {
   if (!with.is_mapping()) return out;
   for (const auto& [param, v] : with.entries) {
     Json value = resolve(v, is_reference_param(param));
+    // A blob written as text stands for its bytes; a bound value is already a blob (base64).
+    if (is_blob_field(param) && is_literal_text(v, value)) {
+      const std::string& text = value.get_ref<const std::string&>();
+      value = crypto::base64_encode(
+          std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    }
     // A cluster's name as TrustAnchorCertificate stands for that cluster's trust anchor.
     if ((param == "TrustAnchorCertificate") && value.is_string()) {
       if (const Cluster* c = world_.cloudhsm().cluster_record(value.get<std::string>())) {
@@ -236,11 +244,52 @@ bool Values::matches(const Json& actual, const Value& expected, std::string& why
   return false;
 }
 
+bool Values::is_literal_text(const Value& written, const Json& resolved) const {
+  return written.is_scalar() && resolved.is_string() && !written.scalar.empty() &&
+         written.scalar[0] != '$' && resolved.get_ref<const std::string&>() == written.scalar &&
+         !binding(written.scalar);
+}
+
+// A blob field (base64) against text or `{length: N}`: compared as decoded bytes, and a
+// mismatch never shows the bytes (they may be a plaintext or a data key).
+std::optional<bool> Values::matches_blob(const Json& actual, const Value& expected,
+                                         std::string& why) const {
+  if (!actual.is_string()) return std::nullopt;
+  crypto::Result<std::vector<uint8_t>> bytes =
+      crypto::base64_decode(actual.get_ref<const std::string&>());
+  if (!bytes) return std::nullopt;
+  if (expected.is_mapping() && expected.entries.size() == 1 &&
+      expected.entries.front().first == "length") {
+    const std::size_t want = std::stoull(expected.entries.front().second.scalar);
+    if (bytes->size() == want) return true;
+    why = "has " + std::to_string(bytes->size()) + " bytes, expected " + std::to_string(want);
+    return false;
+  }
+  const Json want = resolve(expected, false);
+  if (!is_literal_text(expected, want)) return std::nullopt;
+  const std::string& text = want.get_ref<const std::string&>();
+  if (bytes->size() == text.size() &&
+      std::equal(bytes->begin(), bytes->end(), text.begin(),
+                 [](uint8_t b, char c) { return b == static_cast<uint8_t>(c); })) {
+    return true;
+  }
+  why = "differs from '" + text + "' (" + std::to_string(bytes->size()) + " bytes)";
+  return false;
+}
+
 bool Values::matches_fields(const Json& document, const Value& expected, std::string& why) const {
   for (const auto& [field, want] : expected.entries) {
     const Json* got = at_path(document, field);
     const Json actual = got ? *got : Json(nullptr);
     std::string detail;
+    const std::size_t dot = field.find_last_of('.');
+    if (is_blob_field(dot == std::string::npos ? field : field.substr(dot + 1))) {
+      if (const std::optional<bool> blob = matches_blob(actual, want, detail)) {
+        if (*blob) continue;
+        why = field + " " + detail;
+        return false;
+      }
+    }
     if (!matches(actual, want, detail)) {
       why = field + " " + detail;
       return false;

@@ -52,6 +52,11 @@ class Values {
 
  private:
   Json resolve_reference(const std::string& path) const;
+  // Was `written` a literal string (not a `$` reference, not a bound name)?
+  bool is_literal_text(const scenario::Value& written, const Json& resolved) const;
+  // A blob field against text or {length: N}; nullopt when the general rules apply.
+  std::optional<bool> matches_blob(const Json& actual, const scenario::Value& expected,
+                                   std::string& why) const;
   // Every text a name may be matched by: IDs, ARNs, aliases.
   std::vector<std::string> aliases_of(const std::string& name) const;
 

@@ -1,0 +1,867 @@
+#include "model/dataplane/data_plane.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <stdexcept>
+
+#include "crypto/base64.h"
+#include "crypto/seal.h"
+#include "model/kms/policy.h"
+#include "model/params.h"
+
+namespace hsmsim::model {
+namespace {
+
+constexpr std::string_view kValidation = "ValidationException";
+constexpr std::string_view kNotFound = "NotFoundException";
+constexpr std::string_view kAccessDenied = "AccessDeniedException";
+constexpr std::string_view kDisabled = "DisabledException";
+constexpr std::string_view kInvalidState = "KMSInvalidStateException";
+constexpr std::string_view kInvalidCiphertext = "InvalidCiphertextException";
+constexpr std::string_view kIncorrectKey = "IncorrectKeyException";
+constexpr std::string_view kThrottling = "ThrottlingException";
+constexpr std::string_view kInternal = "KMSInternalException";
+constexpr std::string_view kStoreNotFound = "CustomKeyStoreNotFoundException";
+constexpr std::string_view kStoreInvalidState = "CustomKeyStoreInvalidStateException";
+constexpr std::string_view kUnsupported = "UnsupportedOperationException";
+
+constexpr std::array<const char*, kCryptoOpCount> kOpNames = {
+    "Encrypt",       "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+    "GenerateRandom"};
+
+// The policy action each operation needs on its key (ReEncrypt: From on the source key, To on
+// the destination key).
+const std::string& policy_action(CryptoOp op, bool source) {
+  static const std::array<std::string, kCryptoOpCount> actions = {
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncryptTo",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:GenerateRandom"};
+  static const std::string from = "kms:ReEncryptFrom";
+  return op == CryptoOp::ReEncrypt && source ? from : actions[static_cast<std::size_t>(op)];
+}
+
+}  // namespace
+
+const char* to_string(CryptoOp op) {
+  return kOpNames[static_cast<std::size_t>(op)];
+}
+
+std::optional<CryptoOp> crypto_op_named(std::string_view action) {
+  for (std::size_t i = 0; i < kOpNames.size(); ++i) {
+    if (action == kOpNames[i]) return static_cast<CryptoOp>(i);
+  }
+  return std::nullopt;
+}
+
+// One request in flight. Jobs live in a pool and are reused, so their buffers keep their
+// capacity: a workload's steady state allocates nothing per request.
+struct DataPlane::Job {
+  CryptoOp op = CryptoOp::Encrypt;
+  uint8_t stage = 0;  // ReEncrypt: 0 = open on the source key, 1 = seal under the destination
+  CryptoClient* client = nullptr;
+  uint64_t tag = 0;
+  std::string principal;  // empty: the account root
+  uint32_t key = kNoIndex;
+  uint32_t source_key = kNoIndex;
+  uint32_t store = kNoIndex;
+  uint32_t hsm = kNoIndex;
+  uint32_t number_of_bytes = 0;
+  uint64_t material = 0;
+  sim::Time submitted, arrived, started;
+  sim::Duration queue_wait;
+  sim::Duration api;      // client <-> KMS round trip (api_rtt)
+  sim::Duration net;      // KMS <-> cluster round trip (network.rtt)
+  sim::Duration one_way;  // client -> KMS -> cluster, or back: (api + net) / 2
+
+  // Inputs: views into the owned buffers below, or into a workload's storage.
+  std::span<const uint8_t> plaintext, aad, blob, source_aad;
+  std::vector<uint8_t> owned_plaintext, owned_aad, owned_blob, owned_source_aad;
+  crypto::BlobView view;
+
+  // Outputs.
+  std::vector<uint8_t> out_blob;
+  crypto::SecretBytes out_plain;
+  bool ok = false;
+  std::string_view exception;
+  std::string message;
+};
+
+// What one HSM is doing: requests in service (up to `concurrency`) and those waiting.
+struct DataPlane::Lane {
+  uint32_t busy = 0;
+  std::deque<uint32_t> queue;
+  crypto::RandomSource* random = nullptr;
+  sim::RandomStream service_rng;
+  Lane(sim::RandomStream rng, crypto::RandomSource* source) : random(source), service_rng(rng) {}
+};
+
+// Per cluster: the round-robin position and, with shared_queue routing, the one queue.
+struct DataPlane::ClusterQueue {
+  uint64_t next = 0;
+  std::deque<uint32_t> queue;
+};
+
+DataPlane::DataPlane(sim::Engine& engine, sim::Trace& trace, const Timing& timing,
+                     CloudHsm& cloudhsm, Kms& kms, KeyVault& vault, DataPlaneConfig config,
+                     uint64_t seed)
+    : engine_(engine),
+      trace_(trace),
+      timing_(timing),
+      cloudhsm_(cloudhsm),
+      kms_(kms),
+      vault_(vault),
+      config_(std::move(config)),
+      seed_(seed),
+      rng_(seed, "dataplane/network"),
+      routing_rng_(seed, "dataplane/routing"),
+      account_limit_(config_.account_rps) {
+  service_time_.fill(&config_.hsm.service_time);
+  for (const auto& [name, dist] : config_.hsm.service_time_by_operation) {
+    if (const std::optional<CryptoOp> op = crypto_op_named(name)) {
+      service_time_[static_cast<std::size_t>(*op)] = &dist;
+    }
+  }
+}
+
+DataPlane::~DataPlane() = default;
+
+// --- jobs ----------------------------------------------------------------------------------
+
+uint32_t DataPlane::new_job() {
+  ++in_flight_;
+  if (!free_jobs_.empty()) {
+    const uint32_t id = free_jobs_.back();
+    free_jobs_.pop_back();
+    return id;
+  }
+  jobs_.push_back(std::make_unique<Job>());
+  return static_cast<uint32_t>(jobs_.size() - 1);
+}
+
+void DataPlane::release(uint32_t id) {
+  Job& j = *jobs_[id];
+  j.principal.clear();
+  j.owned_plaintext.clear();  // capacity is kept for the next request
+  j.owned_aad.clear();
+  j.owned_blob.clear();
+  j.owned_source_aad.clear();
+  j.plaintext = j.aad = j.blob = j.source_aad = {};
+  j.out_plain = crypto::SecretBytes();
+  j.message.clear();
+  --in_flight_;
+  free_jobs_.push_back(id);
+}
+
+// --- submission ----------------------------------------------------------------------------
+
+void DataPlane::start_job(Job& j, CryptoOp op, CryptoClient& client, uint64_t tag) {
+  j.op = op;
+  j.stage = 0;
+  j.client = &client;
+  j.tag = tag;
+  j.key = j.source_key = j.store = j.hsm = kNoIndex;
+  j.material = 0;
+  j.ok = false;
+  j.exception = {};
+  j.view = {};
+  j.submitted = j.arrived = j.started = engine_.now();
+  j.queue_wait = sim::Duration::zero();
+  // Network: half of each round trip on the way out, half on the way back.
+  j.api = timing_.sample(TimingKey::api_rtt, rng_);
+  j.net = config_.network.rtt.sample(rng_);
+  j.one_way = sim::Duration::nanoseconds((j.api.ns() + j.net.ns()) / 2);
+}
+
+void DataPlane::submit(const PreparedRequest& r, CryptoClient& client, uint64_t tag) {
+  const uint32_t id = new_job();
+  Job& j = *jobs_[id];
+  start_job(j, r.op, client, tag);
+  j.key = r.key;
+  j.store = r.store;
+  j.number_of_bytes = r.number_of_bytes;
+  j.plaintext = r.plaintext;
+  j.aad = r.aad;
+  j.blob = r.blob;
+  j.source_aad = r.aad;
+  begin(id);
+}
+
+void DataPlane::submit(CryptoOp op, const Json& params, const std::string& principal,
+                       CryptoClient& client, uint64_t tag) {
+  const uint32_t id = new_job();
+  Job& j = *jobs_[id];
+  start_job(j, op, client, tag);
+  j.principal = principal == account_root_arn() ? "" : principal;
+
+  Params in(params);
+  // Blobs arrive base64-encoded, as on the wire.
+  auto blob_param = [&](const char* name, std::vector<uint8_t>& out, bool required) {
+    const std::optional<std::string> text = required ? in.required_str(name) : in.str(name);
+    if (!text) return false;
+    crypto::Result<std::vector<uint8_t>> bytes = crypto::base64_decode(*text);
+    if (!bytes) {
+      in.fail(std::string(name) + " is not valid base64");
+      return false;
+    }
+    out = std::move(*bytes);
+    return true;
+  };
+  auto context_param = [&](const char* name, crypto::EncryptionContext& out) {
+    const Json* raw = in.raw(name);
+    if (!raw || raw->is_null()) return;
+    if (!raw->is_object()) {
+      in.fail(std::string(name) + " must be a map of strings");
+      return;
+    }
+    for (const auto& [k, v] : raw->items()) {
+      if (!v.is_string()) {
+        in.fail(std::string(name) + "." + k + " must be a string");
+        return;
+      }
+      out[k] = v.get<std::string>();
+    }
+  };
+  auto resolve_key = [&](const char* name, bool required) -> std::optional<uint32_t> {
+    const std::optional<std::string> ref = required ? in.required_str(name) : in.str(name);
+    if (!ref) return std::nullopt;
+    in.check_length(name, ref, 1, 2048);
+    if (!in.ok()) return std::nullopt;
+    const std::optional<uint32_t> index = kms_.key_index(*ref);
+    if (!index) {
+      j.message = "Key '" + *ref + "' does not exist";
+      j.exception = kNotFound;
+      return kNoIndex;
+    }
+    return index;
+  };
+  auto number_param = [&](int64_t max) -> std::optional<uint32_t> {
+    const std::optional<int64_t> n = in.integer("NumberOfBytes");
+    if (!n) return std::nullopt;
+    if (*n < 1 || *n > max) {
+      in.fail("NumberOfBytes must be between 1 and " + std::to_string(max));
+      return std::nullopt;
+    }
+    return static_cast<uint32_t>(*n);
+  };
+
+  crypto::EncryptionContext context, source_context;
+  switch (op) {
+    case CryptoOp::Encrypt: {
+      const std::optional<uint32_t> key = resolve_key("KeyId", true);
+      if (blob_param("Plaintext", j.owned_plaintext, true) &&
+          (j.owned_plaintext.empty() ||
+           j.owned_plaintext.size() > crypto::kBlobCiphertextMaxBytes)) {
+        in.fail("Plaintext must be 1 to 4096 bytes, not " +
+                std::to_string(j.owned_plaintext.size()));
+      }
+      context_param("EncryptionContext", context);
+      if (key) j.key = *key;
+      break;
+    }
+    case CryptoOp::GenerateDataKey:
+    case CryptoOp::GenerateDataKeyWithoutPlaintext: {
+      const std::optional<uint32_t> key = resolve_key("KeyId", true);
+      const std::optional<std::string> spec = in.str("KeySpec");
+      const std::optional<uint32_t> n = number_param(1024);
+      if (spec && n) {
+        in.fail("Specify either KeySpec or NumberOfBytes, not both");
+      } else if (spec) {
+        if (*spec == "AES_256") {
+          j.number_of_bytes = 32;
+        } else if (*spec == "AES_128") {
+          j.number_of_bytes = 16;
+        } else {
+          in.fail("KeySpec must be AES_128 or AES_256, not " + *spec);
+        }
+      } else if (n) {
+        j.number_of_bytes = *n;
+      } else if (in.ok()) {
+        in.fail("Specify either KeySpec or NumberOfBytes");
+      }
+      context_param("EncryptionContext", context);
+      if (key) j.key = *key;
+      break;
+    }
+    case CryptoOp::Decrypt: {
+      blob_param("CiphertextBlob", j.owned_blob, true);
+      context_param("EncryptionContext", context);
+      const std::optional<uint32_t> key = resolve_key("KeyId", false);
+      if (key) j.key = *key;  // checked against the blob's key below
+      break;
+    }
+    case CryptoOp::ReEncrypt: {
+      blob_param("CiphertextBlob", j.owned_blob, true);
+      context_param("SourceEncryptionContext", source_context);
+      context_param("DestinationEncryptionContext", context);
+      const std::optional<uint32_t> source = resolve_key("SourceKeyId", false);
+      if (source) j.source_key = *source;
+      const std::optional<uint32_t> destination = resolve_key("DestinationKeyId", true);
+      if (destination) j.key = *destination;
+      break;
+    }
+    case CryptoOp::GenerateRandom: {
+      const std::optional<uint32_t> n = number_param(1024);
+      if (!n && in.ok()) in.fail("NumberOfBytes is required");
+      if (n) j.number_of_bytes = *n;
+      if (const std::optional<std::string> store = in.str("CustomKeyStoreId")) {
+        j.store = kNoIndex;
+        const auto& stores = kms_.stores();
+        for (uint32_t i = 0; i < stores.size(); ++i) {
+          if (stores[i]->id == *store && !stores[i]->deleted) j.store = i;
+        }
+        if (j.store == kNoIndex && in.ok()) {
+          j.exception = kStoreNotFound;
+          j.message = "Custom key store " + *store + " does not exist";
+        }
+      }
+      break;
+    }
+  }
+  if (!in.ok()) {
+    const ApiResult e = in.error();
+    return refuse(j, kValidation, e.message), answer(id, j.api);
+  }
+  if (!j.exception.empty()) {
+    const std::string message = std::move(j.message);
+    return refuse(j, j.exception, message), answer(id, j.api);
+  }
+
+  // The blob names its key; Decrypt's and ReEncrypt's KeyId / SourceKeyId must agree with it.
+  if (op == CryptoOp::Decrypt || op == CryptoOp::ReEncrypt) {
+    j.blob = j.owned_blob;
+    crypto::Result<crypto::BlobView> view = crypto::parse_blob_view(j.blob);
+    if (!view) {
+      return refuse(j, kInvalidCiphertext, "The ciphertext is not a valid ciphertext blob"),
+             answer(id, j.api);
+    }
+    j.view = *view;
+    const std::optional<uint32_t> owner = kms_.key_index(std::string(view->key_id));
+    if (!owner) {
+      return refuse(j, kNotFound, "The key that encrypted this ciphertext does not exist"),
+             answer(id, j.api);
+    }
+    uint32_t& named = op == CryptoOp::Decrypt ? j.key : j.source_key;
+    if (named != kNoIndex && named != *owner) {
+      return refuse(j, kIncorrectKey,
+                    "The key ID in the request does not identify the key that encrypted the "
+                    "ciphertext"),
+             answer(id, j.api);
+    }
+    named = *owner;
+    crypto::Result<std::vector<uint8_t>> aad =
+        crypto::blob_aad(view->key_id, op == CryptoOp::Decrypt ? context : source_context);
+    if (!aad) {
+      return refuse(j, kValidation, "The encryption context is too large"), answer(id, j.api);
+    }
+    j.owned_source_aad = std::move(*aad);
+    j.source_aad = j.owned_source_aad;
+  }
+  if (op == CryptoOp::Encrypt || op == CryptoOp::GenerateDataKey ||
+      op == CryptoOp::GenerateDataKeyWithoutPlaintext || op == CryptoOp::ReEncrypt) {
+    crypto::Result<std::vector<uint8_t>> aad = crypto::blob_aad(kms_.keys()[j.key]->arn, context);
+    if (!aad) {
+      return refuse(j, kValidation, "The encryption context is too large"), answer(id, j.api);
+    }
+    j.owned_aad = std::move(*aad);
+    j.aad = j.owned_aad;
+  }
+  j.plaintext = j.owned_plaintext;
+  begin(id);
+}
+
+// --- the front end -------------------------------------------------------------------------
+
+void DataPlane::begin(uint32_t id) {
+  Job& j = *jobs_[id];
+  if (!front_end(j)) return answer(id, j.api);
+
+  // A key outside any custom key store is served by KMS's own HSMs: no cluster to model.
+  const uint32_t first = j.op == CryptoOp::ReEncrypt ? j.source_key : j.key;
+  const bool in_store = j.op == CryptoOp::GenerateRandom ? j.store != kNoIndex
+                                                         : kms_.keys()[first]->store.has_value();
+  if (!in_store) {
+    do_work(j);
+    if (j.ok && j.op == CryptoOp::ReEncrypt) {
+      j.stage = 1;
+      if (kms_.keys()[j.key]->store) {
+        engine_.schedule_after(j.one_way, [this, id] { arrive(id); });
+        return;
+      }
+      do_work(j);
+    }
+    return answer(id, j.api);
+  }
+  engine_.schedule_after(j.one_way, [this, id] { arrive(id); });
+}
+
+bool DataPlane::front_end(Job& j) {
+  const std::string& principal = j.principal.empty() ? account_root_arn() : j.principal;
+  if (j.op == CryptoOp::GenerateRandom) {
+    if (j.store != kNoIndex) {
+      const CustomKeyStore& s = *kms_.stores()[j.store];
+      if (s.state != ConnectionState::CONNECTED) {
+        refuse(j, kStoreInvalidState,
+               "Custom key store " + s.id + " is not connected (" + to_string(s.state) + ")");
+        return false;
+      }
+    }
+  } else {
+    const std::array<uint32_t, 2> keys = {j.op == CryptoOp::ReEncrypt ? j.source_key : j.key,
+                                          j.op == CryptoOp::ReEncrypt ? j.key : kNoIndex};
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == kNoIndex) continue;
+      const KmsKey& k = *kms_.keys()[keys[i]];
+      if (k.deleted) {
+        refuse(j, kNotFound, "Key '" + k.arn + "' does not exist");
+        return false;
+      }
+      if (!kms_.authorized(k, principal,
+                           policy_action(j.op, j.op == CryptoOp::ReEncrypt && i == 0))) {
+        refuse(j, kAccessDenied,
+               "User: " + principal + " is not authorized to perform: " +
+                   policy_action(j.op, j.op == CryptoOp::ReEncrypt && i == 0) +
+                   " on resource: " + k.arn);
+        return false;
+      }
+      switch (kms_.key_state(k)) {
+        case KeyState::Enabled:
+          break;
+        case KeyState::Disabled:
+          refuse(j, kDisabled, k.arn + " is disabled.");
+          return false;
+        case KeyState::PendingDeletion:
+          refuse(j, kInvalidState, k.arn + " is pending deletion.");
+          return false;
+        case KeyState::Unavailable:
+          refuse(j, kInvalidState, k.arn + " is unavailable.");
+          return false;
+      }
+    }
+  }
+  if (kms_.internal_error_now()) {
+    refuse(j, kInternal, "KMS could not complete the request (injected internal error)");
+    return false;
+  }
+  // The store the request counts against (ReEncrypt: the source key's).
+  uint32_t store = j.store;
+  if (j.op != CryptoOp::GenerateRandom) {
+    const KmsKey& k = *kms_.keys()[j.op == CryptoOp::ReEncrypt ? j.source_key : j.key];
+    store = k.store ? *k.store : kNoIndex;
+  }
+  if (store != kNoIndex) {
+    const CustomKeyStore& s = *kms_.stores()[store];
+    if (!kms_.cluster_reachable(s.cluster_id)) {
+      refuse(j, kInvalidState,
+             "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id +
+                 " (network partition).");
+      return false;
+    }
+  }
+  // Quotas: the request counts against its store and the account only if both admit it.
+  if (store != kNoIndex) {
+    if (store_limits_.size() <= store) {
+      store_limits_.resize(kms_.stores().size(), RateLimiter(config_.key_store_rps));
+    }
+    if (!store_limits_[store].admit(engine_.now())) {
+      refuse(j, kThrottling,
+             "You have exceeded the rate at which you may call KMS (custom key "
+             "store request quota).");
+      return false;
+    }
+  }
+  if (!account_limit_.admit(engine_.now())) {
+    if (store != kNoIndex) store_limits_[store].refund();
+    refuse(j, kThrottling,
+           "You have exceeded the rate at which you may call KMS (account request quota).");
+    return false;
+  }
+  return true;
+}
+
+void DataPlane::refuse(Job& j, std::string_view exception, std::string message) {
+  j.ok = false;
+  j.exception = exception;
+  j.message = std::move(message);
+}
+
+// --- the cluster -----------------------------------------------------------------------------
+
+DataPlane::Lane& DataPlane::lane(uint32_t hsm) {
+  if (lanes_.size() <= hsm) {
+    lanes_.resize(cloudhsm_.hsms().size());
+    usage_.resize(cloudhsm_.hsms().size());
+  }
+  if (!lanes_[hsm]) {
+    const Hsm& h = *cloudhsm_.hsms()[hsm];
+    lanes_[hsm] = std::make_unique<Lane>(sim::RandomStream(seed_, "hsm-service/" + h.id),
+                                         &vault_.hsm_random(h.id));
+  }
+  return *lanes_[hsm];
+}
+
+bool DataPlane::holds_key(const Hsm& h, uint64_t handle) const {
+  return h.data.keys.find(handle) != h.data.keys.end();
+}
+
+void DataPlane::arrive(uint32_t id) {
+  Job& j = *jobs_[id];
+  j.arrived = engine_.now();
+  uint32_t key = j.op == CryptoOp::ReEncrypt && j.stage == 0 ? j.source_key : j.key;
+  if (j.op == CryptoOp::GenerateRandom) key = kNoIndex;
+  if (key != kNoIndex && !kms_.keys()[key]->store) {
+    // ReEncrypt to a key outside any store: sealed in KMS on the way back.
+    j.hsm = kNoIndex;
+    do_work(j);
+    return answer(id, j.one_way);
+  }
+  if (!route(id, key)) answer(id, j.one_way);
+}
+
+// Chooses an HSM for the job among the active, serving HSMs that hold the key (any of them
+// for GenerateRandom) and starts or queues it there. False (the job refused) when there is
+// none.
+bool DataPlane::route(uint32_t id, uint32_t key) {
+  Job& j = *jobs_[id];
+  const CustomKeyStore& s = *kms_.stores()[key == kNoIndex ? j.store : *kms_.keys()[key]->store];
+  Cluster* c = cloudhsm_.find_cluster(s.cluster_id);
+  if (!c || !kms_.cluster_reachable(s.cluster_id)) {
+    refuse(j, kInvalidState,
+           "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id + ".");
+    return false;
+  }
+  const uint64_t handle = key == kNoIndex ? 0 : kms_.keys()[key]->backing_handle;
+  const auto& hsms = cloudhsm_.hsms();
+  std::size_t serving = 0, eligible = 0;
+  for (uint32_t h : c->hsms) {
+    const Hsm& hsm = *hsms[h];
+    if (!hsm.is_active_and_serving()) continue;
+    ++serving;
+    if (key == kNoIndex || holds_key(hsm, handle)) ++eligible;
+  }
+  if (serving == 0) {
+    refuse(j, kInvalidState, "The CloudHSM cluster " + c->id + " has no active HSM.");
+    return false;
+  }
+  if (eligible == 0) {
+    refuse(j, kInvalidState,
+           "The key material of " + kms_.keys()[key]->arn +
+               " is not on any active HSM of cluster " + c->id + ".");
+    return false;
+  }
+  const auto cluster_index = static_cast<uint32_t>(hsms[c->hsms.front()]->cluster);
+  if (cluster_queues_.size() <= cluster_index) cluster_queues_.resize(cluster_index + 1);
+  if (!cluster_queues_[cluster_index]) {
+    cluster_queues_[cluster_index] = std::make_unique<ClusterQueue>();
+  }
+  ClusterQueue& cq = *cluster_queues_[cluster_index];
+  auto is_eligible = [&](uint32_t h) {
+    const Hsm& hsm = *hsms[h];
+    return hsm.is_active_and_serving() && (key == kNoIndex || holds_key(hsm, handle));
+  };
+  const uint32_t concurrency = config_.hsm.concurrency;
+  uint32_t chosen = kNoIndex;
+  switch (config_.hsm.routing) {
+    case scenario::Routing::RoundRobin:
+    case scenario::Routing::Random: {
+      const uint64_t pick = config_.hsm.routing == scenario::Routing::RoundRobin
+                                ? cq.next++ % eligible
+                                : routing_rng_.next_below(eligible);
+      uint64_t seen = 0;
+      for (uint32_t h : c->hsms) {
+        if (is_eligible(h) && seen++ == pick) {
+          chosen = h;
+          break;
+        }
+      }
+      break;
+    }
+    case scenario::Routing::LeastOutstanding: {
+      std::size_t best = SIZE_MAX;
+      for (uint32_t h : c->hsms) {
+        if (!is_eligible(h)) continue;
+        const Lane& l = lane(h);
+        const std::size_t outstanding = l.busy + l.queue.size();
+        if (outstanding < best) {
+          best = outstanding;
+          chosen = h;
+        }
+      }
+      break;
+    }
+    case scenario::Routing::SharedQueue: {
+      for (uint32_t h : c->hsms) {
+        if (is_eligible(h) && lane(h).busy < concurrency) {
+          chosen = h;
+          break;
+        }
+      }
+      if (chosen == kNoIndex) {
+        if (config_.hsm.queue_limit && cq.queue.size() >= *config_.hsm.queue_limit) {
+          refuse(j, kThrottling, "The CloudHSM cluster is busy (HSM queue full).");
+          return false;
+        }
+        cq.queue.push_back(id);
+        return true;
+      }
+      start_service(id, chosen);
+      return true;
+    }
+  }
+  assert(chosen != kNoIndex);
+  Lane& l = lane(chosen);
+  if (l.busy < concurrency) {
+    start_service(id, chosen);
+    return true;
+  }
+  if (config_.hsm.queue_limit && l.queue.size() >= *config_.hsm.queue_limit) {
+    refuse(j, kThrottling, "The HSM is busy (its queue is full).");
+    return false;
+  }
+  j.hsm = chosen;
+  l.queue.push_back(id);
+  return true;
+}
+
+void DataPlane::start_service(uint32_t id, uint32_t hsm) {
+  Job& j = *jobs_[id];
+  Lane& l = lane(hsm);
+  ++l.busy;
+  j.hsm = hsm;
+  j.started = engine_.now();
+  j.queue_wait = j.queue_wait + (j.started - j.arrived);
+  const Cluster& c = *cloudhsm_.clusters()[cloudhsm_.hsms()[hsm]->cluster];
+  double ns = service_time_[static_cast<std::size_t>(j.op)]->sample_ns(l.service_rng);
+  if (c.slowdown_factor != 1.0 && engine_.now() < c.slowdown_until) ns *= c.slowdown_factor;
+  const auto service = sim::Duration::nanoseconds(static_cast<int64_t>(std::llround(ns)));
+  engine_.schedule_after(service, [this, hsm, id] { end_service(hsm, id); });
+}
+
+void DataPlane::end_service(uint32_t hsm, uint32_t id) {
+  Job& j = *jobs_[id];
+  Lane& l = lane(hsm);
+  --l.busy;
+  HsmUsage& u = usage_[hsm];
+  ++u.ops;
+  u.busy = u.busy + (engine_.now() - j.started);
+  const Hsm& h = *cloudhsm_.hsms()[hsm];
+  if (!h.is_active_and_serving()) {
+    refuse(j, kInvalidState, "The HSM " + h.id + " stopped serving during the request.");
+    answer(id, j.one_way);
+    fail_lane(hsm, "The HSM " + h.id + " stopped serving.");
+    return;
+  }
+  do_work(j);
+  if (j.ok && j.op == CryptoOp::ReEncrypt && j.stage == 0) {
+    // Opened on the source key's cluster; now sealed under the destination key, which may
+    // live in another cluster: back to KMS and out again.
+    j.stage = 1;
+    engine_.schedule_after(j.net, [this, id] { arrive(id); });
+  } else {
+    answer(id, j.one_way);
+  }
+  serve_next(hsm);
+}
+
+void DataPlane::serve_next(uint32_t hsm) {
+  Lane& l = lane(hsm);
+  if (!l.queue.empty()) {
+    const uint32_t next = l.queue.front();
+    l.queue.pop_front();
+    start_service(next, hsm);
+    return;
+  }
+  if (config_.hsm.routing != scenario::Routing::SharedQueue) return;
+  const auto cluster_index = cloudhsm_.hsms()[hsm]->cluster;
+  if (cluster_queues_.size() <= cluster_index || !cluster_queues_[cluster_index]) return;
+  std::deque<uint32_t>& q = cluster_queues_[cluster_index]->queue;
+  const Hsm& h = *cloudhsm_.hsms()[hsm];
+  for (auto it = q.begin(); it != q.end(); ++it) {
+    const Job& j = *jobs_[*it];
+    const uint32_t key = j.op == CryptoOp::GenerateRandom
+                             ? kNoIndex
+                             : (j.op == CryptoOp::ReEncrypt && j.stage == 0 ? j.source_key : j.key);
+    if (key == kNoIndex || holds_key(h, kms_.keys()[key]->backing_handle)) {
+      const uint32_t next = *it;
+      q.erase(it);
+      start_service(next, hsm);
+      return;
+    }
+  }
+}
+
+// An HSM that stopped serving fails what waits on it (its own queue; a shared queue waits for
+// the cluster's other HSMs).
+void DataPlane::fail_lane(uint32_t hsm, std::string_view why) {
+  Lane& l = lane(hsm);
+  while (!l.queue.empty()) {
+    const uint32_t id = l.queue.front();
+    l.queue.pop_front();
+    Job& j = *jobs_[id];
+    j.queue_wait = j.queue_wait + (engine_.now() - j.arrived);
+    refuse(j, kInvalidState, std::string(why));
+    answer(id, j.one_way);
+  }
+}
+
+// The AES work, on HSM j.hsm (or in KMS itself for a key outside any store).
+void DataPlane::do_work(Job& j) {
+  const bool on_hsm = j.hsm != kNoIndex;
+  crypto::RandomSource& random = on_hsm ? *lane(j.hsm).random : vault_.kms_random();
+  auto material_of = [&](uint32_t key) -> std::optional<uint64_t> {
+    const KmsKey& k = *kms_.keys()[key];
+    if (!on_hsm) return k.material;
+    const Hsm& h = *cloudhsm_.hsms()[j.hsm];
+    auto it = h.data.keys.find(k.backing_handle);
+    if (it == h.data.keys.end()) return std::nullopt;
+    return it->second.material;
+  };
+  auto missing = [&](uint32_t key) {
+    refuse(j, kInvalidState,
+           "The key material of " + kms_.keys()[key]->arn + " is not on HSM " +
+               cloudhsm_.hsms()[j.hsm]->id + ".");
+  };
+  auto seal = [&](std::span<const uint8_t> plaintext) {
+    const std::optional<uint64_t> material = material_of(j.key);
+    if (!material) return missing(j.key);
+    j.material = *material;
+    crypto::seal_serialized_into(vault_.key(*material), kms_.keys()[j.key]->arn, j.aad, plaintext,
+                                 random, j.out_blob);
+    j.ok = true;
+  };
+  switch (j.op) {
+    case CryptoOp::Encrypt:
+      return seal(j.plaintext);
+    case CryptoOp::GenerateDataKey:
+    case CryptoOp::GenerateDataKeyWithoutPlaintext:
+      j.out_plain = crypto::SecretBytes::generate(random, j.number_of_bytes);
+      return seal(j.out_plain.bytes());
+    case CryptoOp::GenerateRandom:
+      j.out_plain = crypto::SecretBytes::generate(random, j.number_of_bytes);
+      j.ok = true;
+      return;
+    case CryptoOp::Decrypt:
+    case CryptoOp::ReEncrypt: {
+      if (j.op == CryptoOp::ReEncrypt && j.stage == 1) return seal(j.out_plain.bytes());
+      if (j.view.key_id.empty()) {
+        // A prepared request: its blob was made by seal_outside for this key.
+        crypto::Result<crypto::BlobView> view = crypto::parse_blob_view(j.blob);
+        if (!view) return refuse(j, kInvalidCiphertext, "The ciphertext is not a valid blob");
+        j.view = *view;
+      }
+      const uint32_t owner = j.op == CryptoOp::Decrypt ? j.key : j.source_key;
+      const std::optional<uint64_t> material = material_of(owner);
+      if (!material) return missing(owner);
+      j.material = *material;
+      if (!crypto::open_view_into(vault_.key(*material), j.view, j.source_aad, j.out_plain)) {
+        return refuse(j, kInvalidCiphertext,
+                      "The ciphertext could not be decrypted: the encryption context or the "
+                      "ciphertext does not match.");
+      }
+      j.ok = true;
+      return;
+    }
+  }
+}
+
+void DataPlane::answer(uint32_t id, sim::Duration return_path) {
+  Job& j = *jobs_[id];
+  CryptoAnswer a;
+  a.op = j.op;
+  a.ok = j.ok;
+  a.exception = j.ok ? std::string_view() : j.exception;
+  a.message = std::move(j.message);
+  a.submitted = j.submitted;
+  // A refusal at the front end comes back after api_rtt; a cluster's answer after the way
+  // back from the cluster.
+  a.answered = engine_.now() + return_path;
+  a.queue_wait = j.queue_wait;
+  a.key = j.key;
+  a.source_key = j.op == CryptoOp::ReEncrypt ? j.source_key : kNoIndex;
+  a.hsm = j.hsm;
+  a.store = j.store;
+  a.material = j.material;
+  if (j.ok) {
+    switch (j.op) {
+      case CryptoOp::Encrypt:
+        a.blob = j.out_blob;
+        a.sealed_plaintext = j.plaintext;
+        a.aad = j.aad;
+        break;
+      case CryptoOp::GenerateDataKey:
+        a.plaintext = j.out_plain.bytes();
+        [[fallthrough]];
+      case CryptoOp::GenerateDataKeyWithoutPlaintext:
+        a.blob = j.out_blob;
+        a.sealed_plaintext = j.out_plain.bytes();
+        a.aad = j.aad;
+        break;
+      case CryptoOp::ReEncrypt:
+        a.blob = j.out_blob;
+        a.sealed_plaintext = j.out_plain.bytes();
+        a.aad = j.aad;
+        break;
+      case CryptoOp::Decrypt:
+      case CryptoOp::GenerateRandom:
+        a.plaintext = j.out_plain.bytes();
+        break;
+    }
+  }
+  j.client->on_answer(j.tag, a);
+  for (CryptoObserver* o : observers_)
+    o->on_crypto(a);
+  j.view = {};
+  release(id);
+}
+
+Json DataPlane::response_json(const CryptoAnswer& a) const {
+  Json r = Json::object();
+  if (!a.ok) return r;
+  auto arn = [&](uint32_t key) { return kms_.keys()[key]->arn; };
+  switch (a.op) {
+    case CryptoOp::Encrypt:
+      r["CiphertextBlob"] = crypto::base64_encode(a.blob);
+      r["KeyId"] = arn(a.key);
+      r["EncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+      break;
+    case CryptoOp::Decrypt:
+      r["KeyId"] = arn(a.key);
+      r["Plaintext"] = crypto::base64_encode(a.plaintext);
+      r["EncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+      break;
+    case CryptoOp::ReEncrypt:
+      r["CiphertextBlob"] = crypto::base64_encode(a.blob);
+      r["SourceKeyId"] = arn(a.source_key);
+      r["KeyId"] = arn(a.key);
+      r["SourceEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+      r["DestinationEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+      break;
+    case CryptoOp::GenerateDataKey:
+      r["CiphertextBlob"] = crypto::base64_encode(a.blob);
+      r["Plaintext"] = crypto::base64_encode(a.plaintext);
+      r["KeyId"] = arn(a.key);
+      break;
+    case CryptoOp::GenerateDataKeyWithoutPlaintext:
+      r["CiphertextBlob"] = crypto::base64_encode(a.blob);
+      r["KeyId"] = arn(a.key);
+      break;
+    case CryptoOp::GenerateRandom:
+      r["Plaintext"] = crypto::base64_encode(a.plaintext);
+      break;
+  }
+  return r;
+}
+
+std::vector<uint8_t> DataPlane::seal_outside(uint32_t key, std::span<const uint8_t> aad,
+                                             std::span<const uint8_t> plaintext) {
+  const KmsKey& k = *kms_.keys()[key];
+  std::vector<uint8_t> out;
+  crypto::seal_serialized_into(vault_.key(k.material), k.arn, aad, plaintext, vault_.kms_random(),
+                               out);
+  return out;
+}
+
+}  // namespace hsmsim::model
