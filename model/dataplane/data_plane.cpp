@@ -24,6 +24,7 @@ constexpr std::string_view kThrottling = "ThrottlingException";
 constexpr std::string_view kInternal = "KMSInternalException";
 constexpr std::string_view kStoreNotFound = "CustomKeyStoreNotFoundException";
 constexpr std::string_view kStoreInvalidState = "CustomKeyStoreInvalidStateException";
+constexpr std::string_view kDependencyTimeout = "DependencyTimeoutException";
 constexpr std::string_view kUnsupported = "UnsupportedOperationException";
 
 constexpr std::array<const char*, kCryptoOpCount> kOpNames = {
@@ -181,12 +182,13 @@ void DataPlane::submit(const PreparedRequest& r, CryptoClient& client, uint64_t 
   Job& j = *jobs_[id];
   start_job(j, r.op, client, tag);
   j.key = r.key;
+  j.source_key = r.source_key;
   j.store = r.store;
   j.number_of_bytes = r.number_of_bytes;
   j.plaintext = r.plaintext;
   j.aad = r.aad;
   j.blob = r.blob;
-  j.source_aad = r.aad;
+  j.source_aad = r.op == CryptoOp::Decrypt && r.source_aad.empty() ? r.aad : r.source_aad;
   begin(id);
 }
 
@@ -320,6 +322,11 @@ void DataPlane::submit(CryptoOp op, const Json& params, const std::string& princ
       }
       break;
     }
+  }
+  // CiphertextType: 1..6144 bytes in the API model.
+  if ((op == CryptoOp::Decrypt || op == CryptoOp::ReEncrypt) && in.ok() &&
+      (j.owned_blob.empty() || j.owned_blob.size() > 6144)) {
+    in.fail("CiphertextBlob must be 1 to 6144 bytes, not " + std::to_string(j.owned_blob.size()));
   }
   if (!in.ok()) {
     const ApiResult e = in.error();
@@ -455,7 +462,7 @@ bool DataPlane::front_end(Job& j) {
   if (store != kNoIndex) {
     const CustomKeyStore& s = *kms_.stores()[store];
     if (!kms_.cluster_reachable(s.cluster_id)) {
-      refuse(j, kInvalidState,
+      refuse(j, j.op == CryptoOp::GenerateRandom ? kDependencyTimeout : kInvalidState,
              "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id +
                  " (network partition).");
       return false;
@@ -528,8 +535,11 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   Job& j = *jobs_[id];
   const CustomKeyStore& s = *kms_.stores()[key == kNoIndex ? j.store : *kms_.keys()[key]->store];
   Cluster* c = cloudhsm_.find_cluster(s.cluster_id);
+  // GenerateRandom's error list has no KMSInvalidStateException: a store that is connected
+  // but cannot reach an HSM answers as a timeout of the dependency (the docs are silent).
+  const std::string_view unreachable = key == kNoIndex ? kDependencyTimeout : kInvalidState;
   if (!c || !kms_.cluster_reachable(s.cluster_id)) {
-    refuse(j, kInvalidState,
+    refuse(j, unreachable,
            "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id + ".");
     return false;
   }
@@ -543,7 +553,7 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
     if (key == kNoIndex || holds_key(hsm, handle)) ++eligible;
   }
   if (serving == 0) {
-    refuse(j, kInvalidState, "The CloudHSM cluster " + c->id + " has no active HSM.");
+    refuse(j, unreachable, "The CloudHSM cluster " + c->id + " has no active HSM.");
     return false;
   }
   if (eligible == 0) {

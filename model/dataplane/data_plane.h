@@ -104,12 +104,14 @@ class CryptoObserver {
 // request submitted with them.
 struct PreparedRequest {
   CryptoOp op = CryptoOp::Encrypt;
-  uint32_t key = kNoIndex;
-  std::span<const uint8_t> plaintext;  // Encrypt
-  std::span<const uint8_t> aad;        // blob_aad(key ARN, context)
-  std::span<const uint8_t> blob;       // Decrypt, ReEncrypt: a serialized blob of `key`
-  uint32_t number_of_bytes = 32;       // GenerateDataKey*, GenerateRandom
-  uint32_t store = kNoIndex;           // GenerateRandom
+  uint32_t key = kNoIndex;              // ReEncrypt: the destination key
+  uint32_t source_key = kNoIndex;       // ReEncrypt: the key of `blob`
+  std::span<const uint8_t> plaintext;   // Encrypt
+  std::span<const uint8_t> aad;         // blob_aad(key ARN, context)
+  std::span<const uint8_t> source_aad;  // Decrypt, ReEncrypt: blob_aad(blob's key ARN, context)
+  std::span<const uint8_t> blob;        // Decrypt, ReEncrypt: a serialized blob (seal_outside)
+  uint32_t number_of_bytes = 32;        // GenerateDataKey*, GenerateRandom
+  uint32_t store = kNoIndex;            // GenerateRandom
 };
 
 struct DataPlaneConfig {
@@ -151,6 +153,7 @@ class DataPlane {
 
   const std::vector<HsmUsage>& hsm_usage() const { return usage_; }
   std::size_t in_flight() const { return in_flight_; }
+  uint32_t concurrency() const { return config_.hsm.concurrency; }
   KeyVault& vault() { return vault_; }
 
  private:

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "model/dataplane/data_plane.h"
+#include "model/dataplane/workload.h"
 #include "model/findings.h"
 #include "model/invariants/monitor.h"
 #include "model/kms/policy.h"
@@ -65,7 +66,7 @@ std::string describe_expectation(const scenario::Expectation& e) {
   return "";
 }
 
-class Runner final : public CryptoClient {
+class Runner final : public CryptoClient, public RequestRecorder {
  public:
   Runner(const scenario::Scenario& s, const RunSettings& settings)
       : scenario_(s),
@@ -80,6 +81,11 @@ class Runner final : public CryptoClient {
     trace_.add_sink(monitors_.get());
     values_ = std::make_unique<Values>(*world_);
     records_.resize(s.steps.size());
+    for (const scenario::WorkloadSpec& spec : s.workloads) {
+      workloads_.push_back(std::make_unique<Workload>(
+          *world_, spec, seed_, *this,
+          [this](const std::string& name) { return values_->subject_id(name); }));
+    }
     for (std::size_t i = 0; i < s.steps.size(); ++i) {
       records_[i].name = step_name(s.steps[i]);
       records_[i].expected = describe_expectation(s.steps[i].expect);
@@ -92,8 +98,10 @@ class Runner final : public CryptoClient {
     trace_.emit(engine_.now(), "runner", "start",
                 Json{{"scenario", scenario_.name}, {"seed", seed_}});
     if (!scenario_.steps.empty()) schedule_step(0, engine_.now());
+    for (const auto& w : workloads_)
+      w->schedule();
     const sim::Time horizon = until_ ? sim::Time::zero() + *until_ : sim::Time::max();
-    if (!scenario_.steps.empty() || until_) engine_.run_until(horizon);
+    if (!scenario_.steps.empty() || until_ || !workloads_.empty()) engine_.run_until(horizon);
     trace_.emit(engine_.now(), "runner", "end", Json{{"events", engine_.events_dispatched()}});
     trace_.finish();
     const double wall =
@@ -197,6 +205,38 @@ class Runner final : public CryptoClient {
     r.hsm_id = a.hsm == kNoIndex ? "" : world_->cloudhsm().hsms()[a.hsm]->id;
     r.ciphertext_digest = a.blob.empty() ? "" : sim::sha256_hex(a.blob);
     engine_.schedule_at(a.answered, [this, index] { answer_call(index); });
+  }
+
+  // A workload's request is finished.
+  void record(CryptoOp op, const CryptoAnswer& a, sim::Duration latency) override {
+    OperationStats*& stats = crypto_stats_[static_cast<std::size_t>(op)];
+    if (!stats) stats = &operations_[to_string(op)];
+    ++stats->count;
+    if (a.ok)
+      ++stats->ok;
+    else
+      ++stats->errors[std::string(a.exception)];
+    stats->latency.record(latency.ns());
+    stats->queue_wait.record(a.queue_wait.ns());
+  }
+
+  // Seconds during which some workload was active, up to now (the denominator of ok_per_s).
+  double workload_active_seconds() const {
+    std::vector<std::pair<int64_t, int64_t>> spans;
+    const int64_t now = engine_.now().ns();
+    for (const auto& w : workloads_) {
+      const int64_t begin = w->spec().start.ns();
+      const int64_t end = w->spec().stop ? std::min(now, w->spec().stop->ns()) : now;
+      if (end > begin) spans.emplace_back(begin, end);
+    }
+    std::sort(spans.begin(), spans.end());
+    int64_t total = 0, reach = INT64_MIN;
+    for (const auto& [b, e] : spans) {
+      const int64_t from = std::max(b, reach);
+      if (e > from) total += e - from;
+      reach = std::max(reach, e);
+    }
+    return static_cast<double>(total) * 1e-9;
   }
 
   void answer_call(std::size_t index) {
@@ -394,14 +434,47 @@ class Runner final : public CryptoClient {
         document = Json{{"count", findings.lost_keys.size()}};
       } else if (subject == "invariants") {
         document = Json{{"violations", monitors_->violations().size()}};
-      } else if (subject == "metrics") {
-        document = operations_json();
+      }
+      if (subject == "metrics") {
+        const auto [doc, paths] = metrics_document(fields);
+        if (!values_->matches_fields(doc, paths, why)) {
+          fail(index, "failed", subject + ": " + why);
+          return;
+        }
+        continue;
       }
       if (!values_->matches_fields(document, fields, why)) {
         fail(index, "failed", subject + ": " + why);
         return;
       }
     }
+  }
+
+  // The operations document for a `metrics` check, with the check's shorthands spelled out:
+  // `Op.pNN_ms` is `Op.latency_ms.pNN`, and a count not yet seen (`Op.errors.X`, or any count
+  // of an operation never called) reads 0.
+  std::pair<Json, Value> metrics_document(const Value& fields) const {
+    Json doc = operations_json();
+    Value paths = fields;
+    for (auto& [path, want] : paths.entries) {
+      const std::size_t dot = path.find('.');
+      if (dot == std::string::npos) continue;
+      const std::string op = path.substr(0, dot);
+      std::string rest = path.substr(dot + 1);
+      if (rest.size() > 4 && rest[0] == 'p' && rest.ends_with("_ms")) {
+        rest = "latency_ms." + rest.substr(0, rest.size() - 3);
+        path = op + "." + rest;
+      }
+      const bool count = rest == "count" || rest == "ok" || rest.starts_with("errors.");
+      if (count && !Values::at_path(doc, path)) {
+        Json& entry = doc[op];
+        if (rest.starts_with("errors."))
+          entry["errors"][rest.substr(7)] = 0;
+        else
+          entry[rest] = 0;
+      }
+    }
+    return {std::move(doc), std::move(paths)};
   }
 
   void run_fault(std::size_t index) {
@@ -427,6 +500,7 @@ class Runner final : public CryptoClient {
 
   Json operations_json() const {
     Json ops = Json::object();
+    const double active = workload_active_seconds();
     for (const auto& [action, s] : operations_) {
       Json errors = Json::object();
       for (const auto& [e, n] : s.errors)
@@ -435,7 +509,7 @@ class Runner final : public CryptoClient {
       ops[action] = Json{
           {"count", s.count},
           {"ok", s.ok},
-          {"ok_per_s", 0},
+          {"ok_per_s", active > 0 ? static_cast<double>(s.ok) / active : 0.0},
           {"errors", errors},
           {"latency_ms",
            {{"mean", l.mean_ns() * 1e-6},
@@ -489,6 +563,34 @@ class Runner final : public CryptoClient {
         {"key_stores", stores}, {"clusters", clusters}, {"keys", keys}, {"backups", backups}};
   }
 
+  Json hsms_json() const {
+    Json out = Json::array();
+    const auto& usage = world_->data_plane().hsm_usage();
+    const double elapsed = static_cast<double>(engine_.now().ns());
+    const double slots = world_->data_plane().concurrency();
+    for (std::size_t i = 0; i < world_->cloudhsm().hsms().size(); ++i) {
+      const Hsm& h = *world_->cloudhsm().hsms()[i];
+      const HsmUsage u = i < usage.size() ? usage[i] : HsmUsage{};
+      out.push_back(Json{
+          {"id", h.id},
+          {"cluster", world_->cloudhsm().clusters()[h.cluster]->id},
+          {"az", h.az},
+          {"utilization", elapsed > 0 ? static_cast<double>(u.busy.ns()) / (elapsed * slots) : 0.0},
+          {"ops", u.ops}});
+    }
+    return out;
+  }
+
+  Json workloads_json() const {
+    Json out = Json::array();
+    for (const auto& w : workloads_) {
+      Json entry{{"name", w->spec().name}, {"submitted", w->submitted()}};
+      if (!w->problem().empty()) entry["problem"] = w->problem();
+      out.push_back(entry);
+    }
+    return out;
+  }
+
   RunOutcome outcome(double wall_seconds) const {
     RunOutcome out;
     out.fingerprint = trace_.fingerprint();
@@ -510,7 +612,10 @@ class Runner final : public CryptoClient {
                            {"message", r.message}});
       (r.passed ? passed : failed) += 1;
     }
-    out.passed = failed == 0 && monitors_->violations().empty();
+    bool workloads_ok = true;
+    for (const auto& w : workloads_)
+      workloads_ok = workloads_ok && w->problem().empty();
+    out.passed = failed == 0 && monitors_->violations().empty() && workloads_ok;
     Findings findings = find_findings(*world_);
     findings.durability_windows = durability_.windows();
     out.summary = Json{{"scenario", scenario_.name},
@@ -524,7 +629,8 @@ class Runner final : public CryptoClient {
                        {"invariants", monitors_->to_json()},
                        {"findings", findings.to_json()},
                        {"operations", operations_json()},
-                       {"hsms", Json::array()},
+                       {"hsms", hsms_json()},
+                       {"workloads", workloads_json()},
                        {"final_state", final_state()}};
     return out;
   }
@@ -541,6 +647,8 @@ class Runner final : public CryptoClient {
   sim::RandomStream rtt_rng_{seed_, "api_rtt"};
   std::vector<StepRecord> records_;
   std::map<std::string, OperationStats> operations_;
+  std::array<OperationStats*, kCryptoOpCount> crypto_stats_{};  // workloads' entries of the map
+  std::vector<std::unique_ptr<Workload>> workloads_;
   std::size_t current_ = 0;
   bool waiting_ = false;
   sim::EventId wait_timeout_;
@@ -581,6 +689,12 @@ std::string console_summary(const RunOutcome& o) {
     const Json& v = invariants["violations"][0];
     out += fmt::format("  first violation: {} at {}: {}\n", v["invariant"].get<std::string>(),
                        v["at"].get<std::string>(), v["message"].get<std::string>());
+  }
+  for (const Json& w : s["workloads"]) {
+    if (w.contains("problem")) {
+      out += fmt::format("  workload {} did not run: {}\n", w["name"].get<std::string>(),
+                         w["problem"].get<std::string>());
+    }
   }
   const Json& findings = s["findings"];
   out += fmt::format("findings    {} orphaned, {} lost keys, {} lockouts, {} durability windows\n",

@@ -17,6 +17,18 @@ std::string scalar_text(const Json& v) {
   return v.dump();
 }
 
+namespace {
+// A decimal written in a matcher ("9.5") compared with a number: read as a number.
+Json as_number(const Json& v) {
+  if (!v.is_string()) return v;
+  const std::string& s = v.get_ref<const std::string&>();
+  double d = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return d;
+  return v;
+}
+}  // namespace
+
 const Binding* Values::binding(const std::string& name) const {
   auto it = bindings_.find(name);
   return it == bindings_.end() ? nullptr : &it->second;
@@ -182,7 +194,7 @@ bool Values::matches(const Json& actual, const Value& expected, std::string& why
       return true;
     }
     if (op == "min" || op == "max") {
-      const Json bound = resolve(arg, false);
+      const Json bound = as_number(resolve(arg, false));
       if (!actual.is_number() || !bound.is_number()) {
         why = "is " + scalar_text(actual) + ", not a number";
         return false;
@@ -226,7 +238,8 @@ bool Values::matches(const Json& actual, const Value& expected, std::string& why
     why = "is " + scalar_text(actual) + ", expected null";
     return false;
   }
-  const Json want = resolve(expected, false);
+  const Json want =
+      actual.is_number() ? as_number(resolve(expected, false)) : resolve(expected, false);
   const std::string got = scalar_text(actual);
   if (got == scalar_text(want)) return true;
   if (actual.is_number() && want.is_number() &&
@@ -266,8 +279,14 @@ std::optional<bool> Values::matches_blob(const Json& actual, const Value& expect
     return false;
   }
   const Json want = resolve(expected, false);
-  if (!is_literal_text(expected, want)) return std::nullopt;
+  if (!want.is_string()) return std::nullopt;
   const std::string& text = want.get_ref<const std::string&>();
+  if (!is_literal_text(expected, want)) {
+    // A bound blob (`$dk.Plaintext`, a name bound by `as:`): base64 on both sides.
+    if (text == actual.get_ref<const std::string&>()) return true;
+    why = "differs from " + expected.scalar + " (" + std::to_string(bytes->size()) + " bytes)";
+    return false;
+  }
   if (bytes->size() == text.size() &&
       std::equal(bytes->begin(), bytes->end(), text.begin(),
                  [](uint8_t b, char c) { return b == static_cast<uint8_t>(c); })) {
