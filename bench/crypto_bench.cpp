@@ -110,6 +110,22 @@ void check_options(std::size_t payload_bytes, double seconds_per_run, int repeti
 
 }  // namespace
 
+double raw_evp_ops_per_s(std::size_t payload_bytes, double seconds, uint64_t seed) {
+  check_options(payload_bytes, seconds, 1);
+  DeterministicDrbg key_source(seed, "bench/crypto/key");
+  DeterministicDrbg payload_source(seed, "bench/crypto/payload");
+  const KeyMaterial key = KeyMaterial::generate(key_source);
+  RawEvpEncryptor raw(key);
+  std::vector<uint8_t> plaintext(payload_bytes);
+  payload_source.fill(plaintext);
+  std::vector<uint8_t> ciphertext(payload_bytes);
+  GcmIv iv{};
+  return ops_per_second(seconds, [&](uint64_t op) {
+    set_counter_iv(iv, op);
+    (void)raw.encrypt(iv, plaintext, ciphertext);
+  });
+}
+
 CryptoBenchResult run_crypto_bench(std::size_t payload_bytes, double seconds_per_run,
                                    int repetitions, uint64_t seed) {
   check_options(payload_bytes, seconds_per_run, repetitions);

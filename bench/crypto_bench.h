@@ -38,6 +38,10 @@ inline constexpr std::size_t kCryptoBenchSizesMax = 32;
 inline constexpr int kCryptoBenchRepetitionsMax = 100;
 inline constexpr double kCryptoBenchSecondsPerRunMax = 60;
 
+// The baseline alone: raw EVP encryptions of `payload_bytes` per second of thread CPU time over
+// about `seconds` (for other benchmarks to compare with, e.g. bench e2e).
+double raw_evp_ops_per_s(std::size_t payload_bytes, double seconds, uint64_t seed);
+
 CryptoBenchResult run_crypto_bench(std::size_t payload_bytes, double seconds_per_run,
                                    int repetitions, uint64_t seed);
 std::vector<CryptoBenchResult> run_crypto_bench(const CryptoBenchOptions& options);

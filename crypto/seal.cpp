@@ -1,5 +1,6 @@
 #include "crypto/seal.h"
 
+#include <cassert>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -24,8 +25,11 @@ Result<CiphertextBlob> seal_blob(AesGcmKey& key, std::string_view key_id,
 void seal_serialized_into(AesGcmKey& key, std::string_view key_id, std::span<const uint8_t> aad,
                           std::span<const uint8_t> plaintext, RandomSource& iv_source,
                           std::vector<uint8_t>& out) {
-  if (!valid_blob_key_id(key_id)) throw std::invalid_argument("seal_serialized_into: key ID");
-  if (plaintext.size() > kBlobCiphertextMaxBytes) {
+  // The key ID is the caller's (a KMS key ARN, valid by construction): checked in debug
+  // builds only, as it would cost a pass over it per request.
+  assert(valid_blob_key_id(key_id));
+  if (key_id.empty() || key_id.size() > kBlobKeyIdMaxBytes ||
+      plaintext.size() > kBlobCiphertextMaxBytes) {
     throw std::invalid_argument("seal_serialized_into: plaintext above the blob bound");
   }
   // Layout of ciphertext_blob.h: version, key_id_len, key_id, iv, ciphertext_len, ciphertext,

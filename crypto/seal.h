@@ -29,8 +29,9 @@ Result<CiphertextBlob> seal_blob(AesGcmKey& key, std::string_view key_id,
 
 // The hot path of Encrypt: the serialized blob (exactly serialize_blob(seal_blob(...))) written
 // into `out`, whose capacity is reused. `aad` must be blob_aad(key_id, context), computed once by
-// the caller; key_id must be valid and plaintext within kBlobCiphertextMaxBytes (else
-// std::invalid_argument: the caller checks both).
+// the caller. key_id must be valid (valid_blob_key_id; asserted in debug builds, as checking
+// it costs a pass per request) and the plaintext within kBlobCiphertextMaxBytes (else
+// std::invalid_argument).
 void seal_serialized_into(AesGcmKey& key, std::string_view key_id, std::span<const uint8_t> aad,
                           std::span<const uint8_t> plaintext, RandomSource& iv_source,
                           std::vector<uint8_t>& out);

@@ -90,8 +90,9 @@ inline void Engine::dispatch(const EventQueue::Entry& entry) {
   assert(pending_count_ > 0);
   --pending_count_;
   ++dispatched_;
+  observe_this_ = true;
   callback();
-  if (observer_ != nullptr) observer_(observer_context_);
+  if (observer_ != nullptr && observe_this_) observer_(observer_context_);
 }
 
 uint64_t Engine::run_until(Time horizon) {

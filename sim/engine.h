@@ -53,6 +53,10 @@ class Engine {
     observer_context_ = context;
   }
 
+  // Called by the event being handled: it changed nothing the observer watches (a data-plane
+  // request moving through queues), so the observer is not called after it.
+  void skip_observer() { observe_this_ = false; }
+
   // Runs events in (time, sequence) order while their time is <= horizon, until the queue is
   // empty or stop() is called. When it returns without stop(), the clock reads `horizon`
   // (unless horizon is Time::max()). Returns the number of events dispatched by this call.
@@ -111,6 +115,7 @@ class Engine {
   uint64_t dispatched_ = 0;
   bool stop_requested_ = false;
   Observer observer_ = nullptr;
+  bool observe_this_ = true;
   void* observer_context_ = nullptr;
 };
 

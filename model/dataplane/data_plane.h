@@ -7,7 +7,8 @@
 //   client ──api_rtt/2── KMS front end ──rtt/2── cluster: HSM queue → service ──rtt/2── KMS
 //          ──api_rtt/2── client
 //
-// The front end checks, in order: parameters (ValidationException), the key (NotFound,
+// KMS checks the request as it forwards it (one event at the cluster's end of the trip), in
+// order: parameters (ValidationException), the key (NotFound,
 // AccessDenied, the key state: DisabledException, KMSInvalidStateException), injected internal
 // errors, the store and the cluster (KMSInvalidStateException: not connected, partitioned, no
 // active HSM, no active HSM holding the key), and the quotas (ThrottlingException: 1,800/s per
@@ -138,8 +139,9 @@ class DataPlane {
   // A call step: AWS parameters as JSON, answered through `client` with `tag`.
   void submit(CryptoOp op, const Json& params, const std::string& principal, CryptoClient& client,
               uint64_t tag);
-  // A workload request, as the account root.
-  void submit(const PreparedRequest& request, CryptoClient& client, uint64_t tag);
+  // A workload request, as the account root, sent by the client at `when` (>= now).
+  void submit_at(sim::Time when, const PreparedRequest& request, CryptoClient& client,
+                 uint64_t tag);
 
   // The AWS response document of an answer (blobs and plaintexts in base64, as on the wire).
   Json response_json(const CryptoAnswer& answer) const;

@@ -76,56 +76,62 @@ void Workload::start() {
 
   if (spec_.arrivals.kind == scenario::Arrivals::Kind::Closed) {
     for (uint32_t c = 0; c < spec_.arrivals.clients; ++c)
-      issue(c);
+      issue(c, world_.now());
   } else {
-    arrival();
+    next_arrival_ = world_.now();
+    arrivals();
   }
 }
 
-// The gap to the next open arrival.
-sim::Duration Workload::next_gap() {
+// The open arrival after one at `t`.
+sim::Time Workload::arrival_after(sim::Time t) {
   const scenario::Arrivals& a = spec_.arrivals;
   const double rate = a.rate_per_s;
+  auto after = [&](double gap_ns) {
+    return t + sim::Duration::nanoseconds(std::max<int64_t>(1, std::llround(gap_ns)));
+  };
   switch (a.kind) {
     case scenario::Arrivals::Kind::Constant:
-      return sim::Duration::nanoseconds(std::llround(1e9 / rate));
+      return after(1e9 / rate);
     case scenario::Arrivals::Kind::Poisson:
-      return sim::Duration::nanoseconds(
-          std::llround(arrivals_rng_.next_exponential() * 1e9 / rate));
+      return after(arrivals_rng_.next_exponential() * 1e9 / rate);
     case scenario::Arrivals::Kind::Diurnal: {
       // rate(t) = mean (1 + A sin(2 pi t / period)), peak/trough = (1 + A) / (1 - A); drawn by
       // thinning a Poisson process at the peak rate.
       const double amplitude = (a.peak_to_trough - 1) / (a.peak_to_trough + 1);
       const double peak = rate * (1 + amplitude);
       const double period_ns = static_cast<double>(a.period.ns());
-      double t = static_cast<double>(world_.now().ns());
-      const double start = t;
+      const double start = static_cast<double>(t.ns());
+      double x = start;
       for (;;) {
-        t += arrivals_rng_.next_exponential() * 1e9 / peak;
-        const double phase = 2 * std::numbers::pi * std::fmod(t, period_ns) / period_ns;
+        x += arrivals_rng_.next_exponential() * 1e9 / peak;
+        const double phase = 2 * std::numbers::pi * std::fmod(x, period_ns) / period_ns;
         const double r = rate * (1 + amplitude * std::sin(phase));
         if (arrivals_rng_.next_double() * peak < r) break;
       }
-      return sim::Duration::nanoseconds(std::llround(t - start));
+      return after(x - start);
     }
     case scenario::Arrivals::Kind::Closed:
       break;
   }
-  return sim::Duration::zero();
+  return t;
 }
 
-void Workload::arrival() {
-  if (!active(world_.now())) return;
-  issue(kOpenArrival);
-  const sim::Duration gap = std::max(next_gap(), sim::Duration::nanoseconds(1));
-  world_.engine().schedule_after(gap, [this] { arrival(); });
+// Open arrivals are generated a batch at a time: one event hands the data plane the next
+// kBatch requests with their send times, instead of one event per request.
+void Workload::arrivals() {
+  world_.engine().skip_observer();
+  for (int i = 0; i < kBatch; ++i) {
+    if (!active(next_arrival_)) return;
+    issue(kOpenArrival, next_arrival_);
+    next_arrival_ = arrival_after(next_arrival_);
+  }
+  if (active(next_arrival_)) {
+    world_.engine().schedule_at(next_arrival_, [this] { arrivals(); });
+  }
 }
 
-void Workload::client_turn(uint32_t client) {
-  if (active(world_.now())) issue(client);
-}
-
-void Workload::issue(uint32_t client) {
+void Workload::issue(uint32_t client, sim::Time when) {
   uint32_t slot;
   if (!free_requests_.empty()) {
     slot = free_requests_.back();
@@ -147,11 +153,11 @@ void Workload::issue(uint32_t client) {
       targets_.size() == 1 ? 0 : static_cast<uint32_t>(choice_rng_.next_below(targets_.size()));
   r.client = client;
   r.attempt = 1;
-  r.first_submit = world_.now();
-  submit(slot);
+  r.first_submit = when;
+  submit(slot, when);
 }
 
-void Workload::submit(uint32_t slot) {
+void Workload::submit(uint32_t slot, sim::Time when) {
   const Request& r = requests_[slot];
   const Target& t = targets_[r.target];
   PreparedRequest p;
@@ -182,7 +188,7 @@ void Workload::submit(uint32_t slot) {
       break;
   }
   ++submitted_;
-  world_.data_plane().submit(p, *this, slot);
+  world_.data_plane().submit_at(when, p, *this, slot);
 }
 
 void Workload::on_answer(uint64_t tag, const CryptoAnswer& a) {
@@ -190,17 +196,17 @@ void Workload::on_answer(uint64_t tag, const CryptoAnswer& a) {
   Request& r = requests_[slot];
   if (!a.ok && a.exception == "ThrottlingException" && r.attempt < spec_.retry.max_attempts) {
     ++r.attempt;
-    const sim::Time again = a.answered + spec_.retry.backoff.sample(think_rng_);
-    world_.engine().schedule_at(again, [this, slot] { submit(slot); });
+    submit(slot, a.answered + spec_.retry.backoff.sample(think_rng_));
     return;
   }
   recorder_.record(r.op, a, a.answered - r.first_submit);
+  free_requests_.push_back(slot);
+  // A closed-loop client thinks after its answer and sends the next request, while the
+  // workload is active.
   if (r.client != kOpenArrival) {
     const sim::Time next = a.answered + spec_.arrivals.think.sample(think_rng_);
-    const uint32_t client = r.client;
-    world_.engine().schedule_at(next, [this, client] { client_turn(client); });
+    if (active(next)) issue(r.client, next);
   }
-  free_requests_.push_back(slot);
 }
 
 }  // namespace hsmsim::model

@@ -63,12 +63,13 @@ class Workload final : public CryptoClient {
     sim::Time first_submit;
   };
 
+  static constexpr int kBatch = 64;
+
   void start();
-  void arrival();
-  void client_turn(uint32_t client);
-  void issue(uint32_t client);
-  void submit(uint32_t slot);
-  sim::Duration next_gap();
+  void arrivals();
+  sim::Time arrival_after(sim::Time t);
+  void issue(uint32_t client, sim::Time when);
+  void submit(uint32_t slot, sim::Time when);
   bool active(sim::Time t) const;
 
   World& world_;
@@ -84,6 +85,7 @@ class Workload final : public CryptoClient {
   std::vector<Request> requests_;
   std::vector<uint32_t> free_requests_;
   sim::Time stop_ = sim::Time::max();
+  sim::Time next_arrival_;
   std::string problem_;
   uint64_t submitted_ = 0;
   uint32_t store_ = kNoIndex;  // GenerateRandom's store: the first key's
