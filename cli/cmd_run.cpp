@@ -47,6 +47,7 @@ int run_command(const RunOptions& options) {
     return kBadInput;
   }
   settings.seed = options.seed;
+  settings.real_entropy = options.real_entropy;
 
   // Trace files go under --out, with the names the scenario gives them.
   std::vector<std::unique_ptr<sim::TraceSink>> sinks;

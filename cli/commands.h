@@ -19,6 +19,7 @@ struct RunOptions {
   std::optional<std::string> out_dir;
   std::optional<std::string> summary;  // FILE or "-"
   bool quiet = false;
+  bool real_entropy = false;  // key material and IVs from the OS, not the seed
 };
 int run_command(const RunOptions& options);
 

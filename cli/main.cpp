@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", run.out_dir, "Directory for the outputs the scenario names");
   run_cmd->add_option("--summary", run.summary, "Write summary.json to FILE, or - for stdout");
   run_cmd->add_flag("--quiet", run.quiet, "Print nothing but errors");
+  run_cmd->add_flag("--real-entropy", run.real_entropy,
+                    "Draw key material, IVs and random bytes from the operating system instead of "
+                    "the seed: ciphertexts differ from run to run, outcomes do not");
 
   std::vector<std::string> validate_files;
   auto* validate_cmd = app.add_subcommand("validate", "Check scenario files without running");
