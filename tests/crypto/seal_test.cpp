@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -224,6 +225,55 @@ RC_GTEST_PROP(SealBlobProperty, AnyFlippedBitOfTheSerializedBlobNeverOpens, ()) 
   if (parsed.ok()) {
     RC_ASSERT(open_error(s.key, *parsed, s.context) == CryptoError::kAuthenticationFailed);
   }
+}
+
+}  // namespace
+}  // namespace hsmsim::crypto
+
+namespace hsmsim::crypto {
+namespace {
+
+// The hot paths of the data plane compute exactly what seal_blob / parse_blob / open_blob do.
+RC_GTEST_PROP(SealFastPathProperty, SerializedSealEqualsSealThenSerialize, ()) {
+  const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
+  AesGcmKey key = make_key(seed);
+  DeterministicDrbg ivs_a(seed, "seal_test/iv"), ivs_b(seed, "seal_test/iv");
+  const EncryptionContext context = *rc::gen::arbitrary<EncryptionContext>();
+  const std::vector<uint8_t> plaintext = any_plaintext();
+  const std::string key_id = "arn:aws:kms:us-east-1:111122223333:key/fast";
+  const CiphertextBlob blob = seal_blob(key, key_id, context, plaintext, ivs_a).value();
+  const std::vector<uint8_t> aad = blob_aad(key_id, context).value();
+  std::vector<uint8_t> out = {1, 2, 3};  // reused buffers are overwritten, not appended to
+  seal_serialized_into(key, key_id, aad, plaintext, ivs_b, out);
+  RC_ASSERT(out == serialize_blob(blob));
+
+  const Result<BlobView> view = parse_blob_view(out);
+  RC_ASSERT(view.ok());
+  RC_ASSERT(view->key_id == key_id);
+  SecretBytes opened;
+  RC_ASSERT(open_view_into(key, *view, aad, opened));
+  RC_ASSERT(opened.same_bytes_as(plaintext));
+}
+
+RC_GTEST_PROP(SealFastPathProperty, OpenViewFailsUnderAnotherContext, ()) {
+  const uint64_t seed = *rc::gen::arbitrary<uint64_t>();
+  AesGcmKey key = make_key(seed);
+  DeterministicDrbg ivs(seed, "seal_test/iv");
+  const std::vector<uint8_t> plaintext = any_plaintext();
+  std::vector<uint8_t> out;
+  seal_serialized_into(key, "k", blob_aad("k", {{"a", "bc"}}).value(), plaintext, ivs, out);
+  const Result<BlobView> view = parse_blob_view(out);
+  RC_ASSERT(view.ok());
+  SecretBytes opened;
+  RC_ASSERT(!open_view_into(key, *view, blob_aad("k", {{"ab", "c"}}).value(), opened));
+  RC_ASSERT(
+      std::all_of(opened.bytes().begin(), opened.bytes().end(), [](uint8_t b) { return b == 0; }));
+}
+
+TEST(SealFastPath, ParseViewAgreesWithParseOnMalformedInput) {
+  const std::vector<uint8_t> truncated = {1, 0, 3, 'a', 'b'};
+  ASSERT_FALSE(parse_blob_view(truncated).ok());
+  EXPECT_EQ(parse_blob_view(truncated).error(), parse_blob(truncated).error());
 }
 
 }  // namespace
