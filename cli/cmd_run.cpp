@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "analysis/plots.h"
 #include "cli/commands.h"
 #include "model/runner/runner.h"
 #include "model/scenario/scenario.h"
@@ -67,6 +68,17 @@ int run_command(const RunOptions& options) {
   if (options.out_dir) {
     const fs::path out(*options.out_dir);
     write_atomically(out / s.outputs.summary.value_or("summary.json"), summary);
+  }
+  if (options.out_dir) {
+    const fs::path out(*options.out_dir);
+    if (s.outputs.metrics) {
+      write_atomically(out / *s.outputs.metrics, model::metrics_csv(outcome.metrics));
+    }
+    if (s.outputs.plots) {
+      const analysis::PlotResult plots =
+          analysis::write_plots(outcome.metrics, (out / *s.outputs.plots).string(), s.name);
+      if (!plots.note.empty()) std::cerr << "hsmsim: plots: " << plots.note << "\n";
+    }
   }
   if (options.summary) {
     if (*options.summary == "-")

@@ -887,4 +887,14 @@ std::vector<uint8_t> DataPlane::seal_outside(uint32_t key, std::span<const uint8
   return out;
 }
 
+std::size_t DataPlane::hsm_queue_depth(uint32_t hsm) const {
+  return hsm < lanes_.size() && lanes_[hsm] ? lanes_[hsm]->queue.size() : 0;
+}
+
+std::size_t DataPlane::shared_queue_depth(uint32_t cluster) const {
+  return cluster < cluster_queues_.size() && cluster_queues_[cluster]
+             ? cluster_queues_[cluster]->queue.size()
+             : 0;
+}
+
 }  // namespace hsmsim::model

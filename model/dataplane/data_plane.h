@@ -156,6 +156,9 @@ class DataPlane {
   const std::vector<HsmUsage>& hsm_usage() const { return usage_; }
   std::size_t in_flight() const { return in_flight_; }
   uint32_t concurrency() const { return config_.hsm.concurrency; }
+  // Requests waiting for a slot: on one HSM, and in a cluster's shared queue.
+  std::size_t hsm_queue_depth(uint32_t hsm) const;
+  std::size_t shared_queue_depth(uint32_t cluster) const;
   KeyVault& vault() { return vault_; }
 
  private:

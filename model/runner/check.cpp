@@ -71,6 +71,22 @@ void check_scenario(const scenario::Scenario& scenario) {
     if (step.kind == scenario::StepKind::Fault) check_references(step.fault.params, bound);
     if (step.as) bound.insert(*step.as);
   }
+  // Workloads: their keys are world keys or `as:` names, and each one ends.
+  std::set<std::string> keys(bound);
+  for (const scenario::KeySpec& k : scenario.world.keys)
+    keys.insert(k.name);
+  for (const scenario::WorkloadSpec& w : scenario.workloads) {
+    for (const std::string& key : w.keys) {
+      if (!keys.count(key) && key.rfind("alias/", 0) != 0) {
+        throw InputError(w.loc, "workload '" + w.name + "': key '" + key +
+                                    "' is neither a world key nor bound by a step's 'as:'");
+      }
+    }
+    if (!w.stop && !scenario.until && scenario.steps.empty()) {
+      throw InputError(w.loc, "workload '" + w.name +
+                                  "' never ends: give it a 'stop' or the scenario an 'until'");
+    }
+  }
 }
 
 }  // namespace hsmsim::model

@@ -12,6 +12,7 @@
 #include "model/invariants/monitor.h"
 #include "model/kms/policy.h"
 #include "model/latency_histogram.h"
+#include "model/metrics_series.h"
 #include "model/runner/values.h"
 #include "model/world.h"
 
@@ -48,6 +49,19 @@ struct StepRecord {
 
 double ms(uint64_t ns) {
   return static_cast<double>(ns) * 1e-6;
+}
+
+// The width of a metrics row: as the scenario says, else a 200th of the run within [1s, 1h].
+sim::Duration metrics_interval(const scenario::Scenario& s, std::optional<sim::Duration> until) {
+  if (s.outputs.metrics_interval) return *s.outputs.metrics_interval;
+  if (!until) {
+    for (const auto& w : s.workloads) {
+      if (w.stop && (!until || *w.stop > *until)) until = w.stop;
+    }
+  }
+  if (!until) return sim::Duration::minutes(1);
+  return std::clamp(sim::Duration::nanoseconds(until->ns() / 200), sim::Duration::seconds(1),
+                    sim::Duration::hours(1));
 }
 
 std::string describe_expectation(const scenario::Expectation& e) {
@@ -100,8 +114,20 @@ class Runner final : public CryptoClient, public RequestRecorder {
     if (!scenario_.steps.empty()) schedule_step(0, engine_.now());
     for (const auto& w : workloads_)
       w->schedule();
-    const sim::Time horizon = until_ ? sim::Time::zero() + *until_ : sim::Time::max();
+    sim::Time horizon = until_ ? sim::Time::zero() + *until_ : sim::Time::max();
+    // Without `until` or steps, the run ends when the last workload stops (check_scenario
+    // makes sure each has a stop).
+    if (!until_ && scenario_.steps.empty() && !workloads_.empty()) {
+      horizon = sim::Time::zero();
+      for (const auto& w : workloads_) {
+        horizon =
+            std::max(horizon, sim::Time::zero() + w->spec().stop.value_or(sim::Duration::zero()));
+      }
+    }
+    horizon_ = horizon;
+    engine_.schedule_after(series_.interval(), [this] { sample_metrics(); });
     if (!scenario_.steps.empty() || until_ || !workloads_.empty()) engine_.run_until(horizon);
+    series_.sample(engine_.now(), *world_);  // the last, partial interval
     trace_.emit(engine_.now(), "runner", "end", Json{{"events", engine_.events_dispatched()}});
     trace_.finish();
     const double wall =
@@ -207,10 +233,19 @@ class Runner final : public CryptoClient, public RequestRecorder {
     engine_.schedule_at(a.answered, [this, index] { answer_call(index); });
   }
 
+  void sample_metrics() {
+    engine_.skip_observer();
+    series_.sample(engine_.now(), *world_);
+    if (engine_.now() + series_.interval() <= horizon_) {
+      engine_.schedule_after(series_.interval(), [this] { sample_metrics(); });
+    }
+  }
+
   // A workload's request is finished.
   void record(CryptoOp op, const CryptoAnswer& a, sim::Duration latency) override {
     OperationStats*& stats = crypto_stats_[static_cast<std::size_t>(op)];
     if (!stats) stats = &operations_[to_string(op)];
+    series_.record(crypto_op_names_[static_cast<std::size_t>(op)], a.ok, a.exception, latency);
     ++stats->count;
     if (a.ok)
       ++stats->ok;
@@ -255,6 +290,7 @@ class Runner final : public CryptoClient, public RequestRecorder {
     else
       ++stats.errors[answer.exception];
     stats.latency.record((engine_.now() - *r.at).ns());
+    series_.record(op, answer.ok, answer.exception, engine_.now() - *r.at);
     if (r.queue_wait) stats.queue_wait.record(r.queue_wait->ns());
     check_expectation(index);
     if (step.as && answer.ok) bind(step, answer.response);
@@ -616,6 +652,7 @@ class Runner final : public CryptoClient, public RequestRecorder {
     for (const auto& w : workloads_)
       workloads_ok = workloads_ok && w->problem().empty();
     out.passed = failed == 0 && monitors_->violations().empty() && workloads_ok;
+    out.metrics = series_.rows();
     Findings findings = find_findings(*world_);
     findings.durability_windows = durability_.windows();
     out.summary = Json{{"scenario", scenario_.name},
@@ -648,6 +685,11 @@ class Runner final : public CryptoClient, public RequestRecorder {
   std::vector<StepRecord> records_;
   std::map<std::string, OperationStats> operations_;
   std::array<OperationStats*, kCryptoOpCount> crypto_stats_{};  // workloads' entries of the map
+  const std::array<std::string, kCryptoOpCount> crypto_op_names_ = {
+      "Encrypt",       "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+      "GenerateRandom"};
+  MetricsSeries series_{metrics_interval(scenario_, until_)};
+  sim::Time horizon_ = sim::Time::max();
   std::vector<std::unique_ptr<Workload>> workloads_;
   std::size_t current_ = 0;
   bool waiting_ = false;

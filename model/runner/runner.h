@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/common.h"
+#include "model/metrics_series.h"
 #include "model/scenario/scenario.h"
 #include "sim/trace.h"
 
@@ -28,6 +29,7 @@ struct RunOutcome {
   bool passed = true;  // every expectation and invariant held
   uint64_t events = 0;
   int64_t virtual_end_ns = 0;
+  std::vector<MetricRow> metrics;  // metrics.csv rows
 };
 
 RunOutcome run_scenario(const scenario::Scenario& scenario, const RunSettings& settings);

@@ -134,7 +134,8 @@ std::string output_path(const Value& v, const std::string& path) {
 
 Outputs read_outputs(const Value& v) {
   Outputs out;
-  const fields::MapReader m(v, "outputs", {"trace", "perfetto", "summary", "metrics", "plots"});
+  const fields::MapReader m(
+      v, "outputs", {"trace", "perfetto", "summary", "metrics", "plots", "metrics_interval"});
   const auto read = [&](const char* key, std::optional<std::string>& field) {
     if (const Value* p = m.get(key)) field = output_path(*p, m.path(key));
   };
@@ -143,6 +144,12 @@ Outputs read_outputs(const Value& v) {
   read("summary", out.summary);
   read("metrics", out.metrics);
   read("plots", out.plots);
+  if (const Value* p = m.get("metrics_interval")) {
+    out.metrics_interval = parse_duration_value(*p, m.path("metrics_interval"));
+    if (out.metrics_interval->ns() < sim::Duration::milliseconds(1).ns()) {
+      fields::fail_type(*p, m.path("metrics_interval"), "a duration of at least 1ms");
+    }
+  }
   return out;
 }
 

@@ -175,6 +175,8 @@ struct InvariantSelection {
 
 struct Outputs {
   std::optional<std::string> trace, perfetto, summary, metrics, plots;
+  // Width of the metrics.csv rows; default: a 200th of the run, within [1s, 1h].
+  std::optional<sim::Duration> metrics_interval;
 };
 
 struct Scenario {

@@ -1,0 +1,69 @@
+// The metrics time series of a run (SPEC §7 metrics.csv): per interval, for each operation
+// its request and success rates, errors by exception and latency percentiles; for each HSM
+// its utilization, operations and queue depth; for each key store and cluster its state.
+//
+// Rows are tidy (one value per row: time, series, label, value), ready for pandas or R:
+//
+//   time_s,series,label,value
+//   60,ok_per_s,Encrypt,998.3
+//   60,errors_per_s,Encrypt/ThrottlingException,1.7
+//   60,utilization,hsm-0123456789a,0.4993
+//
+// A row's time is the end of its interval. Latency percentiles are those of the requests
+// answered in the interval.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/latency_histogram.h"
+#include "sim/time.h"
+
+namespace hsmsim::model {
+
+class World;
+
+struct MetricRow {
+  double time_s = 0;
+  std::string series;
+  std::string label;
+  double value = 0;
+};
+
+class MetricsSeries {
+ public:
+  explicit MetricsSeries(sim::Duration interval) : interval_(interval) {}
+
+  sim::Duration interval() const { return interval_; }
+
+  // A finished request or call of operation `op` (answered in the current interval).
+  void record(const std::string& op, bool ok, std::string_view exception, sim::Duration latency);
+  // Closes the interval ending at `now`: appends its rows, sampling the world's state.
+  void sample(sim::Time now, const World& world);
+
+  const std::vector<MetricRow>& rows() const { return rows_; }
+
+ private:
+  struct Interval {
+    uint64_t count = 0;
+    uint64_t ok = 0;
+    std::map<std::string, uint64_t> errors;
+    LatencyHistogram latency;
+  };
+  void add(double time_s, std::string series, std::string label, double value);
+
+  sim::Duration interval_;
+  sim::Time last_;
+  std::map<std::string, Interval> current_;
+  std::vector<int64_t> busy_before_;  // per HSM: busy ns at the start of the interval
+  std::vector<uint64_t> ops_before_;
+  std::vector<MetricRow> rows_;
+};
+
+// metrics.csv: a header and one line per row.
+std::string metrics_csv(const std::vector<MetricRow>& rows);
+
+}  // namespace hsmsim::model
