@@ -1,5 +1,7 @@
 // `hsmsim run`: load and check a scenario, run it in virtual time, print the console summary
 // and write the outputs it names (atomically: temporary file, then rename).
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +30,13 @@ void write_atomically(const fs::path& path, const std::string& text) {
 }
 
 }  // namespace
+
+// Ctrl-C: the run stops at the next check of this flag and writes what it has.
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true, std::memory_order_relaxed);
+}
 
 int run_command(const RunOptions& options) {
   scenario::Scenario s;
@@ -63,7 +72,14 @@ int run_command(const RunOptions& options) {
   for (auto& sink : sinks)
     settings.sinks.push_back(sink.get());
 
+  settings.interrupt = &g_interrupted;
+  struct sigaction action {};
+  action.sa_handler = on_sigint;
+  sigemptyset(&action.sa_mask);
+  struct sigaction previous {};
+  sigaction(SIGINT, &action, &previous);
   const model::RunOutcome outcome = model::run_scenario(s, settings);
+  sigaction(SIGINT, &previous, nullptr);
   const std::string summary = outcome.summary.dump(2) + "\n";
   if (options.out_dir) {
     const fs::path out(*options.out_dir);
@@ -88,6 +104,29 @@ int run_command(const RunOptions& options) {
   }
   if (!options.quiet && options.summary.value_or("") != "-") {
     std::cout << model::console_summary(outcome);
+  }
+  if (outcome.interrupted) {
+    std::vector<std::string> kept;
+    if (options.out_dir) {
+      for (const auto& name :
+           {s.outputs.trace, s.outputs.perfetto, s.outputs.metrics, s.outputs.plots,
+            std::optional<std::string>(s.outputs.summary.value_or("summary.json"))}) {
+        if (name) kept.push_back((fs::path(*options.out_dir) / *name).string());
+      }
+    }
+    if (options.summary && *options.summary != "-") kept.push_back(*options.summary);
+    std::cerr << "hsmsim: interrupted at virtual time "
+              << sim::format_duration_human(sim::Duration::nanoseconds(outcome.virtual_end_ns))
+              << " after " << outcome.events << " events; ";
+    if (kept.empty()) {
+      std::cerr << "no output files were asked for\n";
+    } else {
+      std::cerr << "kept the run so far (marked \"interrupted\" in the summary):";
+      for (const std::string& k : kept)
+        std::cerr << " " << k;
+      std::cerr << "\n";
+    }
+    return kInterrupted;
   }
   return outcome.passed ? kOk : kFailed;
 }

@@ -10,7 +10,8 @@
 
 namespace hsmsim::cli {
 
-enum ExitCode : int { kOk = 0, kFailed = 1, kBadInput = 2, kInternal = 3 };
+// kInterrupted: Ctrl-C stopped the command (128 + SIGINT, as shells report it).
+enum ExitCode : int { kOk = 0, kFailed = 1, kBadInput = 2, kInternal = 3, kInterrupted = 130 };
 
 struct RunOptions {
   std::string scenario;

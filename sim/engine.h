@@ -5,6 +5,7 @@
 // The engine knows nothing about what its events mean.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -56,6 +57,11 @@ class Engine {
   // Called by the event being handled: it changed nothing the observer watches (a data-plane
   // request moving through queues), so the observer is not called after it.
   void skip_observer() { observe_this_ = false; }
+
+  // A flag (set by a signal handler) that makes run_until() return early, leaving the clock
+  // at the last event; interrupted() tells. Null: never.
+  void set_interrupt(const std::atomic<bool>* flag) { interrupt_ = flag; }
+  bool interrupted() const { return interrupted_; }
 
   // Runs events in (time, sequence) order while their time is <= horizon, until the queue is
   // empty or stop() is called. When it returns without stop(), the clock reads `horizon`
@@ -116,6 +122,8 @@ class Engine {
   bool stop_requested_ = false;
   Observer observer_ = nullptr;
   bool observe_this_ = true;
+  const std::atomic<bool>* interrupt_ = nullptr;
+  bool interrupted_ = false;
   void* observer_context_ = nullptr;
 };
 

@@ -88,6 +88,7 @@ class Runner final : public CryptoClient, public RequestRecorder {
         until_(settings.until ? settings.until : s.until) {
     for (sim::TraceSink* sink : settings.sinks)
       trace_.add_sink(sink);
+    engine_.set_interrupt(settings.interrupt);
     world_ = std::make_unique<World>(engine_, trace_, s, seed_,
                                      settings.real_entropy ? crypto::EntropyMode::kRealEntropy
                                                            : crypto::EntropyMode::kDeterministic);
@@ -653,6 +654,8 @@ class Runner final : public CryptoClient, public RequestRecorder {
       workloads_ok = workloads_ok && w->problem().empty();
     out.passed = failed == 0 && monitors_->violations().empty() && workloads_ok;
     out.metrics = series_.rows();
+    out.interrupted = engine_.interrupted();
+    if (out.interrupted) out.passed = false;
     Findings findings = find_findings(*world_);
     findings.durability_windows = durability_.windows();
     out.summary = Json{{"scenario", scenario_.name},
@@ -669,6 +672,7 @@ class Runner final : public CryptoClient, public RequestRecorder {
                        {"hsms", hsms_json()},
                        {"workloads", workloads_json()},
                        {"final_state", final_state()}};
+    if (out.interrupted) out.summary["interrupted"] = true;
     return out;
   }
 

@@ -2,6 +2,7 @@
 // waits, checks, faults), checks expectations, and produces the summary of SPEC §7.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,8 @@ struct RunSettings {
   // Key material, IVs and random bytes from the OS instead of seeded DRBGs: ciphertexts
   // differ from run to run, outcomes do not.
   bool real_entropy = false;
+  // Set (by a Ctrl-C handler) to stop the run early; the outcome then covers what ran.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct RunOutcome {
@@ -30,6 +33,7 @@ struct RunOutcome {
   uint64_t events = 0;
   int64_t virtual_end_ns = 0;
   std::vector<MetricRow> metrics;  // metrics.csv rows
+  bool interrupted = false;        // stopped early by RunSettings::interrupt
 };
 
 RunOutcome run_scenario(const scenario::Scenario& scenario, const RunSettings& settings);

@@ -7,6 +7,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -331,6 +332,33 @@ RC_GTEST_PROP(EngineDifferential, MatchesAReferenceSchedulerUnderInterleavedOper
     RC_ASSERT(h.engine.pending_count() == h.reference.queue.size());
     RC_ASSERT(h.engine.next_event_time().ns() == h.reference.next_time());
   }
+}
+
+}  // namespace
+}  // namespace hsmsim::sim
+
+namespace hsmsim::sim {
+namespace {
+
+// Ctrl-C: a raised interrupt flag stops run_until within a few thousand events, leaving the
+// clock at the last event run and the rest pending.
+TEST(EngineInterrupt, RaisedFlagStopsTheRunEarly) {
+  Engine engine;
+  std::atomic<bool> flag{false};
+  engine.set_interrupt(&flag);
+  uint64_t ran = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    engine.schedule_at(Time::from_ns(i + 1), [&ran] { ++ran; });
+  }
+  engine.run_until(Time::from_ns(10));
+  EXPECT_FALSE(engine.interrupted());
+  EXPECT_EQ(ran, 10u);
+  flag = true;
+  engine.run_until(Time::max());
+  EXPECT_TRUE(engine.interrupted());
+  EXPECT_LT(ran, 10u + 4096u + 1u);
+  EXPECT_EQ(engine.now(), Time::from_ns(static_cast<int64_t>(ran)));
+  EXPECT_EQ(engine.pending_count(), 100'000u - ran);
 }
 
 }  // namespace
