@@ -2,8 +2,7 @@
 
 namespace hsmsim::model {
 
-// In the order of SPEC §6's table. no_plaintext_key_export and crypto_roundtrip arrive with
-// the crypto data plane.
+// In the order of SPEC §6's table.
 std::vector<std::unique_ptr<Monitor>> make_all_monitors() {
   std::vector<std::unique_ptr<Monitor>> all;
   all.push_back(make_two_hsm_creation());
@@ -12,6 +11,8 @@ std::vector<std::unique_ptr<Monitor>> make_all_monitors() {
   all.push_back(make_state_guards());
   all.push_back(make_failed_has_code());
   all.push_back(make_orphan_accounting());
+  all.push_back(make_no_plaintext_key_export());
+  all.push_back(make_crypto_roundtrip());
   all.push_back(make_deletion_window());
   all.push_back(make_store_delete_empty());
   all.push_back(make_kmsuser_exclusive());

@@ -13,6 +13,8 @@ std::unique_ptr<Monitor> make_lineage_update();
 std::unique_ptr<Monitor> make_state_guards();
 std::unique_ptr<Monitor> make_failed_has_code();
 std::unique_ptr<Monitor> make_orphan_accounting();
+std::unique_ptr<Monitor> make_no_plaintext_key_export();
+std::unique_ptr<Monitor> make_crypto_roundtrip();
 std::unique_ptr<Monitor> make_deletion_window();
 std::unique_ptr<Monitor> make_store_delete_empty();
 std::unique_ptr<Monitor> make_kmsuser_exclusive();

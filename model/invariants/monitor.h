@@ -11,6 +11,7 @@
 
 #include "model/api_catalog.h"
 #include "model/common.h"
+#include "model/dataplane/data_plane.h"
 #include "model/scenario/scenario.h"
 #include "sim/trace.h"
 
@@ -38,6 +39,14 @@ class Monitor {
   }
   // After every engine event; return a message to report a violation, "" otherwise.
   virtual std::string after_event(const World&) { return ""; }
+  // Every answer of the crypto data plane (after its client saw it); a violation message or "".
+  // The answer's plaintexts are secret: a message never quotes them.
+  virtual std::string on_crypto(const World&, const CryptoAnswer&) { return ""; }
+  // Every trace record, as its canonical JSON line; a violation message or "". A line a monitor
+  // flags here is not repeated in violation reports (it may hold what must not be printed).
+  virtual std::string on_trace_line(const World&, std::string_view /*canonical_line*/) {
+    return "";
+  }
 };
 
 // Every monitor the model has, by SPEC §6 name.
@@ -46,16 +55,20 @@ std::vector<std::unique_ptr<Monitor>> make_all_monitors();
 std::vector<std::string> monitor_names();
 
 // The enabled monitors of a run, the recent trace (for violation reports) and what they found.
-class Monitors final : public sim::TraceSink {
+// It is a sink of the run's trace and an observer of the world's data plane (it registers
+// itself on construction, so it must live as long as the data plane may answer).
+class Monitors final : public sim::TraceSink, public CryptoObserver {
  public:
-  Monitors(const World& world, const scenario::InvariantSelection& selection);
+  Monitors(World& world, const scenario::InvariantSelection& selection);
 
   void before_call(const ActionInfo& action, const Json& request);
   void after_call(const ActionInfo& action, const Json& request, const ApiResult& result);
   void after_event();
 
-  // TraceSink: keeps the last few records for violation reports.
+  // TraceSink: shows each record to the monitors and keeps the last few for violation reports.
   void write(const sim::TraceRecord& record, std::string_view canonical_line) override;
+  // CryptoObserver: shows each data-plane answer to the monitors.
+  void on_crypto(const CryptoAnswer& answer) override;
 
   const std::vector<Violation>& violations() const { return violations_; }
   std::vector<std::string> enabled() const;

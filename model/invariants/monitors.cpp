@@ -7,8 +7,7 @@
 
 namespace hsmsim::model {
 
-Monitors::Monitors(const World& world, const scenario::InvariantSelection& selection)
-    : world_(world) {
+Monitors::Monitors(World& world, const scenario::InvariantSelection& selection) : world_(world) {
   using Mode = scenario::InvariantSelection::Mode;
   for (std::unique_ptr<Monitor>& m : make_all_monitors()) {
     const std::string name(m->name());
@@ -19,6 +18,7 @@ Monitors::Monitors(const World& world, const scenario::InvariantSelection& selec
     if (on) monitors_.push_back(std::move(m));
   }
   reported_.assign(monitors_.size(), 0);
+  world.data_plane().add_observer(this);
 }
 
 std::vector<std::string> Monitors::enabled() const {
@@ -30,8 +30,28 @@ std::vector<std::string> Monitors::enabled() const {
 
 void Monitors::write(const sim::TraceRecord& record, std::string_view canonical_line) {
   now_ = record.time;
-  recent_.emplace_back(canonical_line);
+  // A line that breaks a rule about what the trace may hold is reported without itself.
+  bool withheld = false;
+  for (auto& m : monitors_) {
+    std::string message = m->on_trace_line(world_, canonical_line);
+    if (message.empty()) continue;
+    withheld = true;
+    report(*m, std::move(message));
+  }
+  if (withheld) {
+    recent_.emplace_back("<withheld: the record at " + sim::format_time(record.time) +
+                         " that an invariant flagged>");
+  } else {
+    recent_.emplace_back(canonical_line);
+  }
   if (recent_.size() > kRecentEvents) recent_.pop_front();
+}
+
+void Monitors::on_crypto(const CryptoAnswer& answer) {
+  for (auto& m : monitors_) {
+    std::string message = m->on_crypto(world_, answer);
+    if (!message.empty()) report(*m, std::move(message));
+  }
 }
 
 void Monitors::report(const Monitor& m, std::string message) {

@@ -673,7 +673,7 @@ TEST(KmsuserExclusive, FiresWhenKmsKeepsTheSessionOfAStoreNoLongerConnected) {
 
 TEST(Monitors, EveryMonitorIsAnInvariantNameOfTheScenarioFormat) {
   const std::vector<std::string> names = monitor_names();
-  EXPECT_EQ(names.size(), 9u);
+  EXPECT_EQ(names.size(), 11u);
   for (const std::string& name : names) {
     const auto& known = scenario::invariant_names();
     EXPECT_NE(std::find(known.begin(), known.end(), name), known.end()) << name;
