@@ -58,7 +58,7 @@ class World {
   void build(const scenario::World& world);
 
   sim::Engine& engine_;
-  sim::Trace& trace_;
+  [[maybe_unused]] sim::Trace& trace_;  // not read yet (clang's -Wunused-private-field)
   Timing timing_;
   IdFactory ids_;
   std::unique_ptr<CloudHsm> cloudhsm_;

@@ -13,22 +13,29 @@ namespace {
 constexpr std::size_t kDescribeChars = 40;
 
 // Optimal string alignment distance: Levenshtein plus adjacent transpositions ("utnil").
+// Three rolling rows: a 64 KiB word costs no more memory than its length.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i)
-    d[i][0] = i;
+  std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j)
-    d[0][j] = j;
+    previous[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        current[j] = std::min(current[j], before[j - 2] + 1);
       }
     }
+    std::swap(before, previous);
+    std::swap(previous, current);
   }
-  return d[a.size()][b.size()];
+  return previous[b.size()];
+}
+
+// Close enough to be a typo: at most 2 edits, or a third of the word for long words.
+bool close_enough(std::size_t distance, std::string_view word) {
+  return distance <= 2 || distance * 3 <= word.size();
 }
 
 }  // namespace
@@ -37,6 +44,13 @@ std::string SourceLoc::str() const {
   if (line <= 0) return file;
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
+
+Value::Value() = default;
+Value::Value(const Value&) = default;
+Value::Value(Value&&) noexcept = default;
+Value& Value::operator=(const Value&) = default;
+Value& Value::operator=(Value&&) noexcept = default;
+Value::~Value() = default;
 
 const Value* Value::find(std::string_view key) const {
   if (kind != Kind::Mapping) return nullptr;
@@ -69,12 +83,16 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   std::string best;
   std::size_t best_distance = 0;
   for (const std::string& candidate : candidates) {
+    // The distance is at least the difference in length: skip what cannot be close without
+    // computing it (a 64 KiB word against short names).
+    const std::size_t longer = std::max(word.size(), candidate.size());
+    const std::size_t shorter = std::min(word.size(), candidate.size());
+    if (!close_enough(longer - shorter, word)) continue;
     const std::size_t distance = edit_distance(word, candidate);
-    // Close enough to be a typo: at most 2 edits, or a third of the word for long words; and
-    // never a replacement of (nearly) the whole word, which is no suggestion at all.
-    const bool close = distance <= 2 || distance * 3 <= word.size();
-    const bool whole_word = distance >= std::max(word.size(), candidate.size());
-    if (!close || whole_word) continue;
+    // Close enough to be a typo, and never a replacement of (nearly) the whole word, which is
+    // no suggestion at all.
+    const bool whole_word = distance >= longer;
+    if (!close_enough(distance, word) || whole_word) continue;
     if (best.empty() || distance < best_distance) {
       best = candidate;
       best_distance = distance;

@@ -22,6 +22,16 @@ struct SourceLoc {
 struct Value {
   enum class Kind { Null, Scalar, Sequence, Mapping };
 
+  // Declared here, defaulted in value.cpp: `entries` holds pair<string, Value>, and an
+  // implicit destructor would make clang (with libstdc++) instantiate that pair while Value
+  // is still incomplete, which it rejects.
+  Value();
+  Value(const Value&);
+  Value(Value&&) noexcept;
+  Value& operator=(const Value&);
+  Value& operator=(Value&&) noexcept;
+  ~Value();
+
   Kind kind = Kind::Null;
   std::string scalar;        // Kind::Scalar
   bool quoted = false;       // Kind::Scalar written as '...' or "..." or a block scalar

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "model/scenario/scenario.h"
+#include "model/scenario/yaml_prescan.h"
 
 namespace hsmsim::scenario {
 namespace {
@@ -261,6 +262,12 @@ class TreeBuilder : public YAML::EventHandler {
   }
 
   void take_key(Frame& parent, Value key) {
+    if (key.is_null()) {
+      // yaml-cpp also reads a key longer than 1024 characters, YAML's limit for a key written
+      // without '?', as an empty key followed by a value.
+      throw InputError(key.loc, "empty mapping key (or a key longer than YAML's limit of 1024 "
+                                "characters)");
+    }
     if (!key.is_scalar()) {
       throw InputError(key.loc, "mapping keys must be scalars, got " + key.describe());
     }
@@ -287,10 +294,105 @@ SourceLoc end_of(const std::string& file, std::string_view text) {
   return loc_at(file, text, text.size());
 }
 
+// yaml-cpp's word on the node the pre-scan found unclosed: it parses the text before the
+// opener with the node closed at once ("[]", "{}", "''" or "\"\"") and watches for the node's
+// event. yaml-cpp reads the text up to the opener as it reads the whole text, so a flow
+// collection's event marked at the node (its first anchor or tag, else the opener) or a
+// scalar's event marked at the quote itself is that very node. (A scalar after an anchor or
+// tag is not confirmed: the event would not tell a quoted scalar from a plain or block one.)
+// Exceptions end the parse early either way.
+class NodeFinder : public YAML::EventHandler {
+ public:
+  struct Found {};
+  struct Missed {};
+
+  NodeFinder(std::size_t pos, char opener) : pos_(pos), opener_(opener) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {
+    if (++documents_ > 1) throw Missed{};
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { check_not_past(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { check_not_past(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    if ((opener_ == '\'' || opener_ == '"') && at_node(mark)) throw Found{};
+    check_not_past(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value style) override {
+    if (opener_ == '[' && style == YAML::EmitterStyle::Flow && at_node(mark)) throw Found{};
+    open(mark);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value style) override {
+    if (opener_ == '{' && style == YAML::EmitterStyle::Flow && at_node(mark)) throw Found{};
+    open(mark);
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  bool at_node(const YAML::Mark& mark) const {
+    return mark.pos >= 0 && static_cast<std::size_t>(mark.pos) == pos_;
+  }
+  void check_not_past(const YAML::Mark& mark) const {
+    if (mark.pos >= 0 && static_cast<std::size_t>(mark.pos) > pos_) throw Missed{};
+  }
+  void open(const YAML::Mark& mark) {
+    check_not_past(mark);
+    // Past the limit, the real parse reports the depth.
+    if (++depth_ > Limits::kDepth) throw Missed{};
+  }
+
+  std::size_t pos_;
+  char opener_;
+  int depth_ = 0;
+  int documents_ = 0;
+};
+
+bool yaml_cpp_confirms(std::string_view text, const prescan::Unclosed& unclosed) {
+  // yaml-cpp's marks do not count a byte order mark.
+  const std::size_t bom = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  const char opener = text[unclosed.outer];
+  const bool scalar = opener == '\'' || opener == '"';
+  if (unclosed.node < bom || (scalar && unclosed.node != unclosed.outer)) return false;
+  std::string prefix(text.substr(0, unclosed.outer));
+  prefix += opener;
+  prefix += opener == '[' ? ']' : opener == '{' ? '}' : opener;
+  std::istringstream in(prefix);
+  YAML::Parser parser(in);
+  NodeFinder finder(unclosed.node - bom, opener);
+  try {
+    parser.HandleNextDocument(finder);
+  } catch (const NodeFinder::Found&) {
+    return true;
+  } catch (...) {
+    // Missed, a YAML error before the node, or anything else: the full parse decides.
+  }
+  return false;
+}
+
+// A flow collection or quoted string left open to the end of the text, found without
+// parsing the whole text (yaml_prescan.h): yaml-cpp would report it only after reading
+// everything, which takes seconds for a file near the 4 MiB limit.
+void check_unclosed(std::string_view text, const std::string& file) {
+  const std::optional<prescan::Unclosed> unclosed =
+      prescan::find_unclosed(text, static_cast<std::size_t>(Limits::kDepth));
+  if (!unclosed || !yaml_cpp_confirms(text, *unclosed)) return;
+  const char opener = text[unclosed->opener];
+  const std::string what =
+      opener == '['   ? "'[' is never closed (end of sequence flow not found)"
+      : opener == '{' ? "'{' is never closed (end of map flow not found)"
+                      : std::string("the string opened with ") + opener + " is never closed";
+  throw InputError(loc_at(file, text, unclosed->opener), "invalid YAML: " + what);
+}
+
 }  // namespace
 
 Value parse_yaml(std::string_view text, const std::string& file) {
   check_text(text, file);
+  check_unclosed(text, file);
   std::istringstream in{std::string(text)};
   YAML::Parser parser(in);
   TreeBuilder builder(file);
@@ -302,7 +404,12 @@ Value parse_yaml(std::string_view text, const std::string& file) {
   } catch (const YAML::Exception& e) {
     const SourceLoc where =
         e.mark.is_null() ? end_of(file, text) : SourceLoc{file, e.mark.line + 1, e.mark.column + 1};
-    throw InputError(where, "invalid YAML: " + e.msg);
+    std::string detail = "invalid YAML: " + e.msg;
+    // The same limit in block context: the key is not a key, so its ':' is out of place.
+    if (e.msg == "illegal map value" && e.mark.column > 1024) {
+      detail += " (a key longer than YAML's limit of 1024 characters?)";
+    }
+    throw InputError(where, detail);
   }
   if (!builder.has_root()) throw InputError({file, 1, 1}, "empty scenario");
   Value root = builder.take_root();

@@ -2,10 +2,12 @@
 // Each test pins the exact message a user sees from `hsmsim validate`.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "model/runner/runner.h"
 #include "model/scenario/scenario.h"
 
 namespace hsmsim::scenario {
@@ -192,8 +194,90 @@ TEST(Malformed, FileOver4MiB) {
 }
 
 TEST(Malformed, YamlSyntaxErrorAtItsMark) {
+  EXPECT_EQ(error_of("version: 1\nname: [a, b}\n"), "t.yaml:2:12: invalid YAML: illegal flow end");
+}
+
+// An unclosed '[', '{' or quote is found by a linear pre-scan and named where it opens;
+// yaml-cpp alone would report it at the end of the text, after reading all of it.
+TEST(Malformed, UnclosedFlowCollectionIsNamedWhereItOpens) {
   EXPECT_EQ(error_of("version: 1\nname: [a, b\n"),
+            "t.yaml:2:7: invalid YAML: '[' is never closed (end of sequence flow not found)");
+  EXPECT_EQ(error_of("version: 1\nsteps:\n  - {call: CreateKey, with: [a, {b: c}]\n"),
+            "t.yaml:3:5: invalid YAML: '{' is never closed (end of map flow not found)");
+  // The innermost collection still open at the end is the one named.
+  EXPECT_EQ(error_of("version: 1\nx: [a, {b: [c]\n"),
+            "t.yaml:2:8: invalid YAML: '{' is never closed (end of map flow not found)");
+  EXPECT_EQ(error_of("version: 1\nname: 'it''s\n  and more"),
+            "t.yaml:2:7: invalid YAML: the string opened with ' is never closed");
+}
+
+// CPU seconds spent loading `text` (wall time would depend on the machine's load). The bound
+// is generous -- half the 10 s a malformed input may take -- so that it holds under the
+// sanitizers too; what it catches is a quadratic scan, which takes minutes.
+double cpu_seconds_to_load(const std::string& text) {
+  const std::clock_t start = std::clock();
+  error_of(text);
+  return static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+}
+
+TEST(Malformed, UnclosedBracketNearTheSizeLimitFailsFast) {
+  // yaml-cpp needs seconds (and, behind the '-', memory for every token) to reach the end.
+  std::string text = "version: 1\nsteps:\n  - [";
+  while (text.size() < Limits::kFileBytes - 16)
+    text += "CreateKey, ";
+  EXPECT_EQ(error_of(text),
+            "t.yaml:3:5: invalid YAML: '[' is never closed (end of sequence flow not found)");
+  EXPECT_LT(cpu_seconds_to_load(text), 5.0);
+  std::string quoted = "version: 1\nname: \"";
+  while (quoted.size() < Limits::kFileBytes - 16)
+    quoted += "aaaa ";
+  EXPECT_EQ(error_of(quoted), "t.yaml:2:7: invalid YAML: the string opened with \" is never closed");
+  EXPECT_LT(cpu_seconds_to_load(quoted), 5.0);
+}
+
+TEST(Malformed, ErrorsBeforeTheEndOfAnUnclosedFlowComeFirst) {
+  // yaml-cpp stops at these before it reaches the end: so does the loader.
+  EXPECT_EQ(error_of("version: 1\nx: [&a &b c, d\n"),
+            "t.yaml:2:8: invalid YAML: cannot assign multiple anchors to the same node");
+  EXPECT_EQ(error_of("version: 1\nx: [*nope, d\n"),
+            "t.yaml:2:5: invalid YAML: the referenced anchor is not defined");
+  // yaml-cpp uses the byte 0x04 as its end-of-stream marker: a text with control characters
+  // is left to yaml-cpp entirely (which here reports the end of the text).
+  EXPECT_EQ(error_of(std::string("version: 1\nx: [a\x04", 17) + "b\n"),
             "t.yaml:3:1: invalid YAML: end of sequence flow not found");
+  // An anchor or a tag on the collection itself is fine.
+  EXPECT_EQ(error_of("version: 1\nx: &a !!seq [c, d\n"),
+            "t.yaml:2:13: invalid YAML: '[' is never closed (end of sequence flow not found)");
+}
+
+TEST(Malformed, BracketsInsideScalarsAndCommentsAreText) {
+  // Each '[' here belongs to a block scalar, a quoted or plain scalar, or a comment: the
+  // pre-scan must not report it, and yaml-cpp reads the document as before.
+  EXPECT_EQ(error_of("version: 1\ndescription: |\n  [not a flow\n  {nor this\nname: a [b\n"
+                     "# [comment\nregion: 'x [y' # [z\n"),
+            "t.yaml:7:9: field 'region': expected a region name like us-east-1, got a quoted "
+            "string 'x [y'");
+  EXPECT_EQ(error_of("version: 1\ndescription: a plain scalar\n  [continued\n"), "");
+  // yaml-cpp ends a quoted scalar without error when the text ends after a line break; the
+  // pre-scan keeps that.
+  EXPECT_EQ(error_of("version: 1\ndescription: \"open\n"), "");
+}
+
+TEST(Malformed, LongUnknownNameIsReportedWithoutASuggestionAtOnce) {
+  // The "did you mean" search once took the product of the lengths for every candidate:
+  // tens of seconds for a 60,000-character action name against the ~100 action names.
+  const std::string name(60'000, 'A');
+  const std::string text = "version: 1\nsteps:\n  - call: " + name + "\n";
+  std::string error;
+  const std::clock_t start = std::clock();
+  try {
+    model::check_scenario(load_scenario_text(text, "t.yaml"));
+  } catch (const InputError& e) {
+    error = e.what();
+  }
+  const double cpu_seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  EXPECT_EQ(error, "t.yaml:3:5: unknown action '" + name + "'");
+  EXPECT_LT(cpu_seconds, 5.0);
 }
 
 TEST(Malformed, MultipleDocuments) {
@@ -204,6 +288,21 @@ TEST(Malformed, MultipleDocuments) {
 TEST(Malformed, NonScalarMappingKey) {
   EXPECT_EQ(error_of("version: 1\n? [a, b]\n: 1\n"),
             "t.yaml:2:3: mapping keys must be scalars, got a sequence");
+}
+
+TEST(Malformed, KeyLongerThanYamlAllowsIsNamed) {
+  // YAML limits a key written without '?' to 1024 characters; yaml-cpp then reads an empty key
+  // (flow) or an out-of-place ':' (block).
+  const std::string key(2'000, 'k');
+  EXPECT_EQ(error_of("version: 1\ntiming: {" + key + ": 1s}\n"),
+            "t.yaml:2:10: empty mapping key (or a key longer than YAML's limit of 1024 "
+            "characters)");
+  EXPECT_EQ(error_of("version: 1\n" + key + ": 1\n"),
+            "t.yaml:2:2001: invalid YAML: illegal map value (a key longer than YAML's limit of "
+            "1024 characters?)");
+  EXPECT_EQ(error_of("version: 1\nhsm: {: 1}\n"),
+            "t.yaml:2:7: empty mapping key (or a key longer than YAML's limit of 1024 "
+            "characters)");
 }
 
 TEST(Malformed, AtAndAfterExcludeEachOther) {
