@@ -114,6 +114,15 @@ void EventQueue::descend(int source_index) {
     buckets_[0] = source;
     return;
   }
+  // A lone entry (the usual case when few events are pending and their times are spread)
+  // becomes bucket 0 as it is, its key the base: every key in the bucket, so also that one,
+  // agrees with `floor` above digit p, so the entries of the other buckets keep their places
+  // relative to it. Without this it would step down one digit per refill, a push each time.
+  if (const Block* head = source.head(); head == source.tail && head->begin + 1 == head->end) {
+    base_ = key_of(head->entries[head->begin]);
+    buckets_[0] = source;
+    return;
+  }
   // A block is released only once read, so it can be reused as a target block at once.
   for (Block* block = source.head();;) {
     for (uint32_t i = block->begin; i < block->end; ++i) {
