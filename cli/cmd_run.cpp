@@ -39,8 +39,20 @@ extern "C" void on_sigint(int) {
 }
 
 int run_command(const RunOptions& options) {
+  if (options.list_bugs) {
+    print_bug_list(std::cout);
+    return kOk;
+  }
+  if (options.scenario.empty()) {
+    std::cerr << "hsmsim run: a SCENARIO file is required\nRun with --help for more information.\n";
+    return kBadInput;
+  }
   scenario::Scenario s;
   model::RunSettings settings;
+  if (options.inject_bug) {
+    if (!valid_bug_name(*options.inject_bug)) return kBadInput;
+    settings.bugs.add(*model::bug_named(*options.inject_bug));
+  }
   try {
     s = scenario::load_scenario_file(options.scenario);
     model::check_scenario(s);
@@ -78,7 +90,15 @@ int run_command(const RunOptions& options) {
   sigemptyset(&action.sa_mask);
   struct sigaction previous {};
   sigaction(SIGINT, &action, &previous);
-  const model::RunOutcome outcome = model::run_scenario(s, settings);
+  model::RunOutcome outcome;
+  try {
+    outcome = model::run_scenario(s, settings);
+  } catch (const scenario::InputError& e) {
+    // The run outgrew a limit of scenario::Limits: nothing has been written.
+    sigaction(SIGINT, &previous, nullptr);
+    std::cerr << e.what() << "\n";
+    return kBadInput;
+  }
   sigaction(SIGINT, &previous, nullptr);
   const std::string summary = outcome.summary.dump(2) + "\n";
   if (options.out_dir) {

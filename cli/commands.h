@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,9 +21,32 @@ struct RunOptions {
   std::optional<std::string> out_dir;
   std::optional<std::string> summary;  // FILE or "-"
   bool quiet = false;
-  bool real_entropy = false;  // key material and IVs from the OS, not the seed
+  bool real_entropy = false;              // key material and IVs from the OS, not the seed
+  std::optional<std::string> inject_bug;  // a seeded bug (testing aid)
+  bool list_bugs = false;
 };
 int run_command(const RunOptions& options);
+
+// Seeded bugs (--inject-bug, --list-bugs; model/bugs/bugs.h): prints the catalog as a table.
+void print_bug_list(std::ostream& out);
+// Checks a --inject-bug NAME; an unknown name is reported on stderr (with "did you mean").
+bool valid_bug_name(const std::string& name);
+
+struct FuzzOptions {
+  std::optional<uint64_t> runs;
+  std::optional<std::string> time;  // a duration of wall-clock time: 60s, 5m
+  uint64_t seed = 1;
+  unsigned jobs = 1;
+  std::optional<std::string> out_dir;
+  bool faults = false;
+  int max_steps = 40;
+  std::optional<std::string> inject_bug;
+  bool require_coverage = false;
+  bool quiet = false;
+  bool json = false;
+  bool list_bugs = false;
+};
+int fuzz_command(const FuzzOptions& options);
 
 int validate_command(const std::vector<std::string>& files);
 int schema_command();

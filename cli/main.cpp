@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run a scenario in virtual time");
-  run_cmd->add_option("scenario", run.scenario, "Scenario YAML file")->required();
+  // Required unless --list-bugs (checked in run_command).
+  run_cmd->add_option("scenario", run.scenario, "Scenario YAML file");
   run_cmd->add_option("--seed", run.seed, "Override the scenario's seed");
   run_cmd->add_option("--until", run.until, "Override the virtual-time horizon (e.g. 2h)");
   run_cmd->add_option("--out", run.out_dir, "Directory for the outputs the scenario names");
@@ -24,6 +25,30 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--real-entropy", run.real_entropy,
                     "Draw key material, IVs and random bytes from the operating system instead of "
                     "the seed: ciphertexts differ from run to run, outcomes do not");
+  run_cmd->add_option("--inject-bug", run.inject_bug,
+                      "Testing aid: switch off one enforcement of the model (see --list-bugs)");
+  run_cmd->add_flag("--list-bugs", run.list_bugs, "List the seeded bugs and exit");
+
+  FuzzOptions fuzz;
+  auto* fuzz_cmd = app.add_subcommand(
+      "fuzz", "Random worlds, calls and faults against every invariant and the reference model");
+  auto* runs_opt = fuzz_cmd->add_option("--runs", fuzz.runs, "Number of scenarios to run");
+  fuzz_cmd->add_option("--time", fuzz.time, "Wall-clock budget instead of --runs (e.g. 60s)")
+      ->excludes(runs_opt);
+  fuzz_cmd->add_option("--seed", fuzz.seed, "Campaign seed (default 1)");
+  fuzz_cmd->add_option("--jobs", fuzz.jobs, "Worker threads (default 1)")
+      ->check(CLI::Range(1u, 256u));
+  fuzz_cmd->add_option("--out", fuzz.out_dir, "Directory for findings (finding-NNN.yaml)");
+  fuzz_cmd->add_flag("--faults", fuzz.faults, "Also generate faults");
+  fuzz_cmd->add_option("--max-steps", fuzz.max_steps, "Commands per generated scenario")
+      ->check(CLI::Range(1, 1000));
+  fuzz_cmd->add_option("--inject-bug", fuzz.inject_bug,
+                       "Testing aid: switch off one enforcement of the model (see --list-bugs)");
+  fuzz_cmd->add_flag("--require-coverage", fuzz.require_coverage,
+                     "Exit 1 if a documented state, error code or fault was never reached");
+  fuzz_cmd->add_flag("--quiet", fuzz.quiet, "No progress; only the final report");
+  fuzz_cmd->add_flag("--json", fuzz.json, "Print the final report as JSON");
+  fuzz_cmd->add_flag("--list-bugs", fuzz.list_bugs, "List the seeded bugs and exit");
 
   std::vector<std::string> validate_files;
   auto* validate_cmd = app.add_subcommand("validate", "Check scenario files without running");
@@ -49,6 +74,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*run_cmd) return run_command(run);
+    if (*fuzz_cmd) return fuzz_command(fuzz);
     if (*validate_cmd) return validate_command(validate_files);
     if (*schema_cmd) return schema_command();
     if (*bench_cmd) return bench_command(bench);

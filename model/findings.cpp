@@ -47,7 +47,7 @@ Findings find_findings(const World& world) {
     auto h = held.hsms.find(k->arn);
     auto b = held.backups.find(k->arn);
     const bool anywhere = h != held.hsms.end() || b != held.backups.end();
-    if (k->deleted && anywhere) {
+    if (k->deleted && anywhere && !k->orphan_forgotten) {
       Orphan o{k->arn, k->deleted_at, {}, {}};
       if (h != held.hsms.end()) o.hsms = h->second;
       if (b != held.backups.end()) o.backups = b->second;

@@ -84,12 +84,12 @@ const std::map<std::string, Handler>& handlers() {
 }  // namespace
 
 World::World(sim::Engine& engine, sim::Trace& trace, const scenario::Scenario& scenario,
-             uint64_t seed, crypto::EntropyMode entropy)
+             uint64_t seed, crypto::EntropyMode entropy, BugSet bugs)
     : engine_(engine), trace_(trace), ids_(seed) {
   timing_.override_with(scenario.timing);
   cloudhsm_ = std::make_unique<CloudHsm>(engine, trace, timing_, ids_, seed, scenario.region);
   kms_ = std::make_unique<Kms>(engine, trace, timing_, ids_, *cloudhsm_, seed, scenario.region,
-                               limits_from(scenario));
+                               limits_from(scenario), bugs);
   vault_ = std::make_unique<KeyVault>(seed, entropy);
   DataPlaneConfig config;
   config.hsm = scenario.hsm;
@@ -97,7 +97,7 @@ World::World(sim::Engine& engine, sim::Trace& trace, const scenario::Scenario& s
   config.key_store_rps = scenario.quotas.key_store_rps;
   config.account_rps = scenario.quotas.account_rps;
   data_plane_ = std::make_unique<DataPlane>(engine, trace, timing_, *cloudhsm_, *kms_, *vault_,
-                                            std::move(config), seed);
+                                            std::move(config), seed, bugs);
   build(scenario.world);
 }
 

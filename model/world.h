@@ -10,6 +10,7 @@
 
 #include "crypto/random_source.h"
 #include "model/api_catalog.h"
+#include "model/bugs/bugs.h"
 #include "model/cloudhsm/cloudhsm.h"
 #include "model/common.h"
 #include "model/dataplane/data_plane.h"
@@ -32,7 +33,7 @@ class World {
   // Key material, IVs and random bytes come from DRBGs seeded from `seed` unless `entropy`
   // asks for the operating system's generator.
   World(sim::Engine& engine, sim::Trace& trace, const scenario::Scenario& scenario, uint64_t seed,
-        crypto::EntropyMode entropy = crypto::EntropyMode::kDeterministic);
+        crypto::EntropyMode entropy = crypto::EntropyMode::kDeterministic, BugSet bugs = {});
 
   // Calls an action (resolved by find_action) as `principal` (empty: the account root).
   ApiResult call(const ActionInfo& action, const Json& params, const std::string& principal);

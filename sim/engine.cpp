@@ -1,5 +1,6 @@
 #include "sim/engine.h"
 
+#include <algorithm>
 #include <cassert>
 #include <stdexcept>
 #include <string>
@@ -128,8 +129,9 @@ bool Engine::run_one(Time horizon) {
 
 uint32_t Engine::create_slot() {
   assert(free_head_ == kNoSlot);
-  if (slots_created_ >= kSlotsMax) {
-    throw std::length_error("Engine: more than " + std::to_string(kSlotsMax) + " events pending");
+  if (slots_created_ >= std::min(pending_limit_, kSlotsMax)) {
+    throw CapacityExceeded("more than " + std::to_string(std::min(pending_limit_, kSlotsMax)) +
+                           " events pending at once");
   }
   if (slots_created_ % kSlotsPerPage == 0) {
     slot_pages_.push_back(std::make_unique<Slot[]>(kSlotsPerPage));

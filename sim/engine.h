@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "sim/callback.h"
@@ -18,6 +19,13 @@ namespace hsmsim::sim {
 
 // Names one scheduled event. A stale id (event already run or cancelled) is harmless:
 // cancel() and pending() recognise it by its generation.
+// A run outgrew a bound set on it (set_pending_limit, or a model's own bound on what it holds):
+// the scenario asks for more than the simulator will hold in memory.
+class CapacityExceeded : public std::length_error {
+ public:
+  using std::length_error::length_error;
+};
+
 struct EventId {
   uint32_t slot = 0;
   uint32_t generation = 0;  // 0 never names an event
@@ -43,6 +51,9 @@ class Engine {
   bool pending(EventId id) const;
 
   std::size_t pending_count() const { return pending_count_; }
+  // More than `limit` events pending at once throws CapacityExceeded from schedule_at. The
+  // check costs nothing per event: it is made only when the slot pool grows.
+  void set_pending_limit(std::size_t limit) { pending_limit_ = limit; }
   uint64_t events_dispatched() const { return dispatched_; }
   // Time of the earliest pending event, or Time::max() when none is pending.
   Time next_event_time();
@@ -118,6 +129,7 @@ class Engine {
   uint32_t slots_created_ = 0;
   uint32_t free_head_ = kNoSlot;
   std::size_t pending_count_ = 0;
+  std::size_t pending_limit_ = kSlotsMax;
   uint64_t dispatched_ = 0;
   bool stop_requested_ = false;
   Observer observer_ = nullptr;

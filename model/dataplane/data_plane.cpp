@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "crypto/base64.h"
+#include "crypto/hex.h"
 #include "crypto/seal.h"
 #include "model/kms/policy.h"
 #include "model/params.h"
@@ -108,7 +109,7 @@ struct DataPlane::ClusterQueue {
 
 DataPlane::DataPlane(sim::Engine& engine, sim::Trace& trace, const Timing& timing,
                      CloudHsm& cloudhsm, Kms& kms, KeyVault& vault, DataPlaneConfig config,
-                     uint64_t seed)
+                     uint64_t seed, BugSet bugs)
     : engine_(engine),
       trace_(trace),
       timing_(timing),
@@ -117,6 +118,7 @@ DataPlane::DataPlane(sim::Engine& engine, sim::Trace& trace, const Timing& timin
       vault_(vault),
       config_(std::move(config)),
       seed_(seed),
+      bugs_(bugs),
       rng_(seed, "dataplane/network"),
       routing_rng_(seed, "dataplane/routing"),
       account_limit_(config_.account_rps) {
@@ -138,6 +140,12 @@ uint32_t DataPlane::new_job() {
     const uint32_t id = free_jobs_.back();
     free_jobs_.pop_back();
     return id;
+  }
+  // Only a new job record can take the run past its bound: checked on this slow path alone.
+  if (jobs_.size() >= in_flight_limit_) {
+    --in_flight_;
+    throw sim::CapacityExceeded("more than " + std::to_string(in_flight_limit_) +
+                                " requests in flight at once");
   }
   jobs_.push_back(std::make_unique<Job>());
   return static_cast<uint32_t>(jobs_.size() - 1);
@@ -362,7 +370,7 @@ void DataPlane::submit(CryptoOp op, const Json& params, const std::string& princ
     }
     named = *owner;
     crypto::Result<std::vector<uint8_t>> aad =
-        crypto::blob_aad(view->key_id, op == CryptoOp::Decrypt ? context : source_context);
+        aad_of(view->key_id, op == CryptoOp::Decrypt ? context : source_context);
     if (!aad) {
       return refuse(j, kValidation, "The encryption context is too large"), answer(id, j.api);
     }
@@ -371,7 +379,7 @@ void DataPlane::submit(CryptoOp op, const Json& params, const std::string& princ
   }
   if (op == CryptoOp::Encrypt || op == CryptoOp::GenerateDataKey ||
       op == CryptoOp::GenerateDataKeyWithoutPlaintext || op == CryptoOp::ReEncrypt) {
-    crypto::Result<std::vector<uint8_t>> aad = crypto::blob_aad(kms_.keys()[j.key]->arn, context);
+    crypto::Result<std::vector<uint8_t>> aad = aad_of(kms_.keys()[j.key]->arn, context);
     if (!aad) {
       return refuse(j, kValidation, "The encryption context is too large"), answer(id, j.api);
     }
@@ -380,6 +388,20 @@ void DataPlane::submit(CryptoOp op, const Json& params, const std::string& princ
   }
   j.plaintext = j.owned_plaintext;
   begin(id);
+}
+
+crypto::Result<std::vector<uint8_t>> DataPlane::aad_of(
+    std::string_view key_id, const crypto::EncryptionContext& context) const {
+  if (!bugs_.has(Bug::context_without_lengths)) return crypto::blob_aad(key_id, context);
+  // Seeded bug: entries concatenated without their length prefixes (after the header and an
+  // entry count of 0), so {"ab": "c"} and {"a": "bc"} give the same AAD.
+  crypto::Result<std::vector<uint8_t>> aad = crypto::blob_aad(key_id, {});
+  if (!aad) return aad;
+  for (const auto& [k, v] : context) {
+    aad->insert(aad->end(), k.begin(), k.end());
+    aad->insert(aad->end(), v.begin(), v.end());
+  }
+  return aad;
 }
 
 // --- the front end -------------------------------------------------------------------------
@@ -753,6 +775,14 @@ void DataPlane::do_work(Job& j) {
     j.material = *material;
     crypto::seal_serialized_into(vault_.key(*material), kms_.keys()[j.key]->arn, j.aad, plaintext,
                                  random, j.out_blob);
+    if (bugs_.has(Bug::key_bytes_in_trace)) {
+      // Seeded bug: the backing key's bytes leave the HSM in a trace record.
+      // (An AWS_KMS key is sealed by KMS itself, on no HSM.)
+      const std::string actor = on_hsm ? "hsm/" + cloudhsm_.hsms()[j.hsm]->id : "kms";
+      trace_.emit(engine_.now(), actor, "key_used",
+                  Json{{"KeyId", kms_.keys()[j.key]->arn},
+                       {"key_hex", crypto::hex_encode(vault_.key(*material).material().bytes())}});
+    }
     j.ok = true;
   };
   switch (j.op) {

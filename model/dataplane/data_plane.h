@@ -40,6 +40,7 @@
 #include "crypto/ciphertext_blob.h"
 #include "crypto/encryption_context.h"
 #include "crypto/secret.h"
+#include "model/bugs/bugs.h"
 #include "model/cloudhsm/cloudhsm.h"
 #include "model/common.h"
 #include "model/dataplane/rate_limiter.h"
@@ -131,7 +132,7 @@ struct HsmUsage {
 class DataPlane {
  public:
   DataPlane(sim::Engine& engine, sim::Trace& trace, const Timing& timing, CloudHsm& cloudhsm,
-            Kms& kms, KeyVault& vault, DataPlaneConfig config, uint64_t seed);
+            Kms& kms, KeyVault& vault, DataPlaneConfig config, uint64_t seed, BugSet bugs = {});
   ~DataPlane();
   DataPlane(const DataPlane&) = delete;
   DataPlane& operator=(const DataPlane&) = delete;
@@ -155,6 +156,8 @@ class DataPlane {
 
   const std::vector<HsmUsage>& hsm_usage() const { return usage_; }
   std::size_t in_flight() const { return in_flight_; }
+  // More requests than this in flight at once throws sim::CapacityExceeded.
+  void set_in_flight_limit(std::size_t limit) { in_flight_limit_ = limit; }
   uint32_t concurrency() const { return config_.hsm.concurrency; }
   // Requests waiting for a slot: on one HSM, and in a cluster's shared queue.
   std::size_t hsm_queue_depth(uint32_t hsm) const;
@@ -184,6 +187,10 @@ class DataPlane {
   void answer(uint32_t job, sim::Duration return_path);
   Lane& lane(uint32_t hsm);
   bool holds_key(const Hsm& h, uint64_t handle) const;
+  // The AAD of a blob of `key_id` under `context` (crypto::blob_aad; the seeded bug
+  // context_without_lengths drops the length prefixes).
+  crypto::Result<std::vector<uint8_t>> aad_of(std::string_view key_id,
+                                              const crypto::EncryptionContext& context) const;
 
   sim::Engine& engine_;
   sim::Trace& trace_;
@@ -193,6 +200,7 @@ class DataPlane {
   KeyVault& vault_;
   DataPlaneConfig config_;
   uint64_t seed_;
+  BugSet bugs_;  // seeded bugs of this run (testing aid; empty in normal runs)
   std::array<const sim::Distribution*, kCryptoOpCount> service_time_{};
   sim::RandomStream rng_;          // network and api delays
   sim::RandomStream routing_rng_;  // routing: random
@@ -205,6 +213,7 @@ class DataPlane {
   std::vector<HsmUsage> usage_;
   std::vector<CryptoObserver*> observers_;
   std::size_t in_flight_ = 0;
+  std::size_t in_flight_limit_ = scenario::Limits::kRequestsInFlight;
 };
 
 }  // namespace hsmsim::model

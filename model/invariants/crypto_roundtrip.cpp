@@ -6,7 +6,9 @@
 // Written apart from the data plane and crypto/seal: the blob layout (version 1, see
 // crypto/ciphertext_blob.h) is read here byte by byte, and the AES-256-GCM opening is raw
 // OpenSSL EVP with the key bytes taken from the vault, so a bug in the model's sealing, blob
-// code or choice of key shows up as a failed opening or a wrong plaintext.
+// code or choice of key shows up as a failed opening or a wrong plaintext. The AAD itself must
+// carry the encryption context in its canonical, length-prefixed encoding (read here on its
+// own), so an encoding under which two contexts collide is caught at the first Encrypt.
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -64,6 +66,36 @@ std::string read_blob(std::span<const uint8_t> b, Blob& out) {
   out.ciphertext = b.subspan(at, ct_len);
   out.tag = b.subspan(at + ct_len, kTagBytes);
   return "";
+}
+
+// Whether the AAD after the blob header (`rest`) is an encryption context in the one canonical
+// encoding of crypto/encryption_context.h, read here on its own: u32 count, then per entry
+// u32 key_len, key, u32 value_len, value, keys strictly increasing bytewise, nothing after.
+// Without the lengths two contexts could seal to the same AAD, and a Decrypt under the wrong
+// context would open the blob.
+bool canonical_context(std::span<const uint8_t> rest) {
+  std::size_t at = 0;
+  auto u32 = [&](std::size_t& out) {
+    if (rest.size() - at < 4) return false;
+    out = (std::size_t{rest[at]} << 24) | (std::size_t{rest[at + 1]} << 16) |
+          (std::size_t{rest[at + 2]} << 8) | rest[at + 3];
+    at += 4;
+    return true;
+  };
+  std::size_t count = 0;
+  if (!u32(count)) return false;
+  std::string_view previous;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::size_t key_len = 0, value_len = 0;
+    if (!u32(key_len) || rest.size() - at < key_len) return false;
+    const std::string_view key(reinterpret_cast<const char*>(rest.data() + at), key_len);
+    at += key_len;
+    if (i > 0 && !(previous < key)) return false;
+    previous = key;
+    if (!u32(value_len) || rest.size() - at < value_len) return false;
+    at += value_len;
+  }
+  return at == rest.size();
 }
 
 // Whether `aad` starts with the blob header of `arn`: version, u16 length, the ARN.
@@ -127,6 +159,9 @@ class CryptoRoundtrip final : public Monitor {
     }
     if (!aad_names(a.aad, key.arn)) {
       return "the AAD does not start with the blob's version and the key's ARN";
+    }
+    if (!canonical_context(a.aad.subspan(3 + key.arn.size()))) {
+      return "the AAD's encryption context is not in the canonical length-prefixed encoding";
     }
     if (blob.ciphertext.size() != a.sealed_plaintext.size()) {
       return "the ciphertext is " + std::to_string(blob.ciphertext.size()) +

@@ -13,6 +13,15 @@ class LineageUpdate final : public Monitor {
  public:
   std::string_view name() const override { return "lineage_update"; }
 
+  // A call at t=0 may come before any event: the stores' clusters are taken in before it,
+  // or a change made by that very call would be mistaken for the store's first cluster.
+  void before_call(const World& world, const ActionInfo&, const Json&) override {
+    const auto& stores = world.kms().stores();
+    for (std::size_t i = clusters_.size(); i < stores.size(); ++i) {
+      clusters_.push_back(stores[i]->cluster_id);
+    }
+  }
+
   std::string after_call(const World& world, const ActionInfo&, const Json&,
                          const ApiResult&) override {
     return observe(world);

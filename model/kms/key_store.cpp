@@ -65,7 +65,7 @@ std::string store_actor(const CustomKeyStore& s) {
 }  // namespace
 
 Kms::Kms(sim::Engine& engine, sim::Trace& trace, const Timing& timing, IdFactory& ids,
-         CloudHsm& cloudhsm, uint64_t seed, std::string region, KmsLimits limits)
+         CloudHsm& cloudhsm, uint64_t seed, std::string region, KmsLimits limits, BugSet bugs)
     : engine_(engine),
       trace_(trace),
       timing_(timing),
@@ -73,6 +73,7 @@ Kms::Kms(sim::Engine& engine, sim::Trace& trace, const Timing& timing, IdFactory
       cloudhsm_(cloudhsm),
       region_(std::move(region)),
       limits_(limits),
+      bugs_(bugs),
       rng_(seed, "kms"),
       principal_(account_root_arn()) {}
 
@@ -237,7 +238,7 @@ ApiResult Kms::CreateCustomKeyStore(const Json& p) {
                               "Cluster " + cluster->id + " is " + to_string(cluster->state) + ".");
   }
   for (const auto& s : stores_) {
-    if (s->deleted) continue;
+    if (s->deleted || bugs_.has(Bug::reuse_lineage_cluster)) continue;
     // A store whose cluster was deleted still holds that cluster's lineage.
     const Cluster* used = cloudhsm_.cluster_record(s->cluster_id);
     if (used && cloudhsm_.shares_backup_history(*used, *cluster)) {
@@ -291,7 +292,9 @@ ApiResult Kms::ConnectCustomKeyStore(const Json& p) {
   ApiResult error;
   CustomKeyStore* s = store_param(p, error);
   if (!s) return error;
-  if (s->state == ConnectionState::DISCONNECTING || s->state == ConnectionState::FAILED) {
+  const bool failed_blocks = !bugs_.has(Bug::connect_from_failed);
+  if (s->state == ConnectionState::DISCONNECTING ||
+      (s->state == ConnectionState::FAILED && failed_blocks)) {
     return ApiResult::failure(kInvalidState,
                               "Custom key store " + s->id + " is " + to_string(s->state) + ".");
   }
@@ -348,7 +351,9 @@ void Kms::on_connect_done(uint32_t index) {
   CustomKeyStore& s = *stores_[index];
   if (s.state != ConnectionState::CONNECTING) return;
   if (std::optional<ConnectionErrorCode> failure = connect_failure(s)) {
-    set_state(s, ConnectionState::FAILED, failure);
+    // Seeded bug failed_without_code: the error code is lost on the way.
+    set_state(s, ConnectionState::FAILED,
+              bugs_.has(Bug::failed_without_code) ? std::nullopt : failure);
     return;
   }
   // Logged in: rotate kmsuser's password to a secret only KMS knows, and keep the session.
@@ -369,7 +374,9 @@ ApiResult Kms::DisconnectCustomKeyStore(const Json& p) {
   }
   engine_.cancel(s->pending);
   if (s->holds_session) {
-    if (Cluster* c = cloudhsm_.find_cluster(s->cluster_id)) {
+    Cluster* c = cloudhsm_.find_cluster(s->cluster_id);
+    // Seeded bug keep_session_after_disconnect: KMS forgets to log out.
+    if (c && !bugs_.has(Bug::keep_session_after_disconnect)) {
       cloudhsm_.logout(*c, kKmsUser, "kms:" + s->id);
     }
     s->holds_session = false;
@@ -423,7 +430,8 @@ ApiResult Kms::UpdateCustomKeyStore(const Json& p) {
     }
     // The current cluster may be gone; its lineage still decides what is related.
     const Cluster* current = cloudhsm_.cluster_record(s->cluster_id);
-    if (!current || !cloudhsm_.shares_backup_history(*current, *target)) {
+    const bool related = current && cloudhsm_.shares_backup_history(*current, *target);
+    if (!related && !bugs_.has(Bug::update_to_unrelated_cluster)) {
       return ApiResult::failure(
           "CloudHsmClusterNotRelatedException",
           "Cluster " + target->id + " does not share backup history with " + s->cluster_id + ".");
@@ -461,7 +469,9 @@ ApiResult Kms::DeleteCustomKeyStore(const Json& p) {
   }
   const uint32_t index = store_by_id_.at(s->id);
   const bool has_keys = std::any_of(keys_.begin(), keys_.end(), [&](auto& k) {
-    return !k->deleted && k->store == index;  // PendingDeletion keys count
+    // PendingDeletion keys count (unless the seeded bug delete_store_with_pending_key).
+    const bool counted = !k->pending_deletion || !bugs_.has(Bug::delete_store_with_pending_key);
+    return !k->deleted && k->store == index && counted;
   });
   if (has_keys) {
     return ApiResult::failure("CustomKeyStoreHasCMKsException",

@@ -219,7 +219,9 @@ ApiResult Kms::CreateKey(const Json& p) {
       return ApiResult::failure("CloudHsmClusterInvalidConfigurationException",
                                 "Cluster " + s->cluster_id + " has no active HSM.");
     }
-    if (auto error = two_hsm_rule_error(*c)) return *error;
+    if (auto error = two_hsm_rule_error(*c); error && !bugs_.has(Bug::create_key_with_one_hsm)) {
+      return *error;
+    }
     if (!cluster_reachable(c->id)) {
       return ApiResult::failure("KMSInternalException",
                                 "KMS cannot communicate with your CloudHSM cluster.");
@@ -317,8 +319,11 @@ ApiResult Kms::ScheduleKeyDeletion(const Json& p) {
   k->pending_window_days = days;
   k->deletion_date = engine_.now() + sim::Duration::days(days);
   const uint32_t index = key_by_id_.at(k->id);
-  // KMS deletes the key when the window ends, plus up to 24 h.
-  k->pending = engine_.schedule_at(k->deletion_date + timing_.sample(TimingKey::deletion_lag, rng_),
+  // KMS deletes the key when the window ends, plus up to 24 h (the seeded bug
+  // ignore_deletion_window forgets the window).
+  const sim::Time window_end =
+      bugs_.has(Bug::ignore_deletion_window) ? engine_.now() : k->deletion_date;
+  k->pending = engine_.schedule_at(window_end + timing_.sample(TimingKey::deletion_lag, rng_),
                                    [this, index] { on_key_deletion(index); });
   trace(key_actor(*k), "deletion_scheduled",
         Json{{"PendingWindowInDays", days}, {"DeletionDate_ns", k->deletion_date.ns()}});
@@ -359,6 +364,9 @@ void Kms::on_key_deletion(uint32_t index) {
     if (c && s.state == ConnectionState::CONNECTED && s.holds_session && cluster_reachable(c->id)) {
       backing_deleted = cloudhsm_.delete_key(*c, k.backing_handle);
     }
+    // Seeded bug forget_disconnected_orphan: the material left behind drops off the list.
+    k.orphan_forgotten = bugs_.has(Bug::forget_disconnected_orphan) && !backing_deleted &&
+                         s.state != ConnectionState::CONNECTED;
   }
   trace(key_actor(k), "deleted",
         Json{{"Arn", k.arn},

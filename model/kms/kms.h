@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/bugs/bugs.h"
 #include "model/cloudhsm/cloudhsm.h"
 #include "model/common.h"
 #include "model/kms/policy.h"
@@ -24,7 +25,7 @@ struct KmsLimits {
 class Kms {
  public:
   Kms(sim::Engine& engine, sim::Trace& trace, const Timing& timing, IdFactory& ids,
-      CloudHsm& cloudhsm, uint64_t seed, std::string region, KmsLimits limits);
+      CloudHsm& cloudhsm, uint64_t seed, std::string region, KmsLimits limits, BugSet bugs = {});
 
   // The principal of the call being handled (default: the account root).
   void set_principal(std::string principal) { principal_ = std::move(principal); }
@@ -117,6 +118,7 @@ class Kms {
   CloudHsm& cloudhsm_;
   std::string region_;
   KmsLimits limits_;
+  BugSet bugs_;  // seeded bugs of this run (testing aid; empty in normal runs)
   sim::RandomStream rng_;
   std::string principal_;
 

@@ -62,6 +62,8 @@ struct KmsKey {
   int64_t pending_window_days = 0;
   bool deleted = false;
   sim::Time deleted_at;
+  // Only under the seeded bug forget_disconnected_orphan: find_findings skips the key.
+  bool orphan_forgotten = false;
   sim::Time created_at;
   std::string description;
   std::string policy;          // JSON text

@@ -89,9 +89,12 @@ class Runner final : public CryptoClient, public RequestRecorder {
     for (sim::TraceSink* sink : settings.sinks)
       trace_.add_sink(sink);
     engine_.set_interrupt(settings.interrupt);
+    engine_.set_pending_limit(settings.pending_events_limit);
     world_ = std::make_unique<World>(engine_, trace_, s, seed_,
                                      settings.real_entropy ? crypto::EntropyMode::kRealEntropy
-                                                           : crypto::EntropyMode::kDeterministic);
+                                                           : crypto::EntropyMode::kDeterministic,
+                                     settings.bugs);
+    world_->data_plane().set_in_flight_limit(settings.requests_in_flight_limit);
     monitors_ = std::make_unique<Monitors>(*world_, s.invariants);
     trace_.add_sink(monitors_.get());
     values_ = std::make_unique<Values>(*world_);
@@ -127,7 +130,13 @@ class Runner final : public CryptoClient, public RequestRecorder {
     }
     horizon_ = horizon;
     engine_.schedule_after(series_.interval(), [this] { sample_metrics(); });
-    if (!scenario_.steps.empty() || until_ || !workloads_.empty()) engine_.run_until(horizon);
+    if (!scenario_.steps.empty() || until_ || !workloads_.empty()) {
+      try {
+        engine_.run_until(horizon);
+      } catch (const sim::CapacityExceeded& e) {
+        throw_capacity_error(e);
+      }
+    }
     series_.sample(engine_.now(), *world_);  // the last, partial interval
     trace_.emit(engine_.now(), "runner", "end", Json{{"events", engine_.events_dispatched()}});
     trace_.finish();
@@ -137,6 +146,20 @@ class Runner final : public CryptoClient, public RequestRecorder {
   }
 
  private:
+  // A run that outgrew RunSettings' bounds is bad input: the scenario asks for more than the
+  // simulator holds. Workloads are the usual cause, so the error points at the first one.
+  [[noreturn]] void throw_capacity_error(const sim::CapacityExceeded& e) const {
+    const scenario::SourceLoc where = scenario_.workloads.empty()
+                                          ? scenario::SourceLoc{scenario_.file, 1, 1}
+                                          : scenario_.workloads.front().loc;
+    throw scenario::InputError(
+        where, fmt::format("the run exceeded a limit at {}: {} (an open workload offering more "
+                           "than the HSMs serve grows their queues without bound: set "
+                           "hsm.queue_limit, lower the rate or shorten the run)",
+                           sim::format_duration_human(engine_.now() - sim::Time::zero()),
+                           e.what()));
+  }
+
   static std::string step_name(const Step& step) {
     switch (step.kind) {
       case StepKind::Call:

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "model/bugs/bugs.h"
 #include "model/common.h"
 #include "model/metrics_series.h"
 #include "model/scenario/scenario.h"
@@ -24,6 +25,12 @@ struct RunSettings {
   bool real_entropy = false;
   // Set (by a Ctrl-C handler) to stop the run early; the outcome then covers what ran.
   const std::atomic<bool>* interrupt = nullptr;
+  // Seeded bugs switched on for this run (a testing aid; empty in normal runs).
+  BugSet bugs;
+  // Bounds on what the run holds at once (scenario::Limits); past one, run_scenario throws
+  // scenario::InputError. Tests lower them.
+  std::size_t pending_events_limit = scenario::Limits::kPendingEvents;
+  std::size_t requests_in_flight_limit = scenario::Limits::kRequestsInFlight;
 };
 
 struct RunOutcome {

@@ -214,6 +214,12 @@ struct Limits {
   static constexpr uint64_t kClients = 1'000'000;
   static constexpr double kRatePerS = 10'000'000;
   static constexpr int64_t kHorizonYears = 100;
+  // Bounds on what a run holds at once, checked while it runs (a scenario that would exceed
+  // them is bad input, exit 2): about 80 bytes per pending event and a few hundred bytes per
+  // request in flight, so a run stays within ~2 GiB. Unbounded HSM queues under an overload
+  // (no queue_limit, offered rate above capacity) are the usual way to reach them.
+  static constexpr std::size_t kPendingEvents = 16'000'000;
+  static constexpr std::size_t kRequestsInFlight = 2'000'000;
 };
 
 // Parses YAML text into a Value tree (locations kept, limits enforced). Throws InputError.
