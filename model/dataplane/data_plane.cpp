@@ -26,7 +26,6 @@ constexpr std::string_view kInternal = "KMSInternalException";
 constexpr std::string_view kStoreNotFound = "CustomKeyStoreNotFoundException";
 constexpr std::string_view kStoreInvalidState = "CustomKeyStoreInvalidStateException";
 constexpr std::string_view kDependencyTimeout = "DependencyTimeoutException";
-constexpr std::string_view kUnsupported = "UnsupportedOperationException";
 
 constexpr std::array<const char*, kCryptoOpCount> kOpNames = {
     "Encrypt",       "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
