@@ -402,6 +402,12 @@ Prediction Rules::DeleteCustomKeyStore(const Json& p) {
     case Tri::No:
       return Prediction::fail(kStoreNotFound);
     case Tri::Maybe:
+      // Whether the store goes is open as well: from now on it may or may not exist (the
+      // store's own `known` covers only its state).
+      bind(id, Bound::Maybe);
+      if (auto alias = s_.store_aliases.find(id); alias != s_.store_aliases.end()) {
+        bind(alias->second, Bound::Maybe);
+      }
       return Prediction::unknown();
     case Tri::Yes:
       break;
