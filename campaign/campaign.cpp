@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "model/kms/types.h"
+#include "model/output_file.h"
 #include "model/runner/runner.h"
 #include "model/scenario/scenario.h"
 #include "sim/trace.h"
@@ -116,18 +117,6 @@ std::string one_line(std::string text) {
   constexpr std::size_t kMax = 400;
   if (text.size() > kMax) text = text.substr(0, kMax) + "...";
   return text;
-}
-
-void write_atomically(const fs::path& path, const std::string& text) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
 }
 
 std::string bug_text(const model::BugSet& bugs) {
@@ -358,7 +347,7 @@ class Campaign {
       // On a worker thread: a failed write is reported with the finding, not thrown.
       const fs::path path = fs::path(*options_.out_dir) / finding_file_name(index);
       try {
-        write_atomically(path, f.yaml);
+        model::write_atomically(path, f.yaml);
         f.path = path.string();
       } catch (const std::exception& e) {
         f.write_error = e.what();

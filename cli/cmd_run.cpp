@@ -9,27 +9,12 @@
 
 #include "analysis/plots.h"
 #include "cli/commands.h"
+#include "model/output_file.h"
 #include "model/runner/runner.h"
 #include "model/scenario/scenario.h"
 
 namespace hsmsim::cli {
-namespace {
-
 namespace fs = std::filesystem;
-
-void write_atomically(const fs::path& path, const std::string& text) {
-  if (path.has_parent_path()) fs::create_directories(path.parent_path());
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-}
-
-}  // namespace
 
 // Ctrl-C: the run stops at the next check of this flag and writes what it has.
 std::atomic<bool> g_interrupted{false};
@@ -103,12 +88,12 @@ int run_command(const RunOptions& options) {
   const std::string summary = outcome.summary.dump(2) + "\n";
   if (options.out_dir) {
     const fs::path out(*options.out_dir);
-    write_atomically(out / s.outputs.summary.value_or("summary.json"), summary);
+    model::write_atomically(out / s.outputs.summary.value_or("summary.json"), summary);
   }
   if (options.out_dir) {
     const fs::path out(*options.out_dir);
     if (s.outputs.metrics) {
-      write_atomically(out / *s.outputs.metrics, model::metrics_csv(outcome.metrics));
+      model::write_atomically(out / *s.outputs.metrics, model::metrics_csv(outcome.metrics));
     }
     if (s.outputs.plots) {
       const analysis::PlotResult plots =
@@ -120,7 +105,7 @@ int run_command(const RunOptions& options) {
     if (*options.summary == "-")
       std::cout << summary;
     else
-      write_atomically(*options.summary, summary);
+      model::write_atomically(*options.summary, summary);
   }
   if (!options.quiet && options.summary.value_or("") != "-") {
     std::cout << model::console_summary(outcome);

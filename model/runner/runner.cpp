@@ -153,11 +153,11 @@ class Runner final : public CryptoClient, public RequestRecorder {
                                           ? scenario::SourceLoc{scenario_.file, 1, 1}
                                           : scenario_.workloads.front().loc;
     throw scenario::InputError(
-        where, fmt::format("the run exceeded a limit at {}: {} (an open workload offering more "
-                           "than the HSMs serve grows their queues without bound: set "
-                           "hsm.queue_limit, lower the rate or shorten the run)",
-                           sim::format_duration_human(engine_.now() - sim::Time::zero()),
-                           e.what()));
+        where,
+        fmt::format("the run exceeded a limit at {}: {} (an open workload offering more "
+                    "than the HSMs serve grows their queues without bound: set "
+                    "hsm.queue_limit, lower the rate or shorten the run)",
+                    sim::format_duration_human(engine_.now() - sim::Time::zero()), e.what()));
   }
 
   static std::string step_name(const Step& step) {

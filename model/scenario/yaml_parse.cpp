@@ -265,8 +265,9 @@ class TreeBuilder : public YAML::EventHandler {
     if (key.is_null()) {
       // yaml-cpp also reads a key longer than 1024 characters, YAML's limit for a key written
       // without '?', as an empty key followed by a value.
-      throw InputError(key.loc, "empty mapping key (or a key longer than YAML's limit of 1024 "
-                                "characters)");
+      throw InputError(key.loc,
+                       "empty mapping key (or a key longer than YAML's limit of 1024 "
+                       "characters)");
     }
     if (!key.is_scalar()) {
       throw InputError(key.loc, "mapping keys must be scalars, got " + key.describe());

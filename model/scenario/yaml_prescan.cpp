@@ -17,9 +17,15 @@ struct Scan {
   std::size_t opener = 0;  // Unclosed: the innermost opener still open at the end of the text
 };
 
-Scan closed(std::size_t end) { return {Status::Closed, end, 0}; }
-Scan unclosed(std::size_t opener) { return {Status::Unclosed, 0, opener}; }
-Scan give_up() { return {}; }
+Scan closed(std::size_t end) {
+  return {Status::Closed, end, 0};
+}
+Scan unclosed(std::size_t opener) {
+  return {Status::Unclosed, 0, opener};
+}
+Scan give_up() {
+  return {};
+}
 
 class Scanner {
  public:

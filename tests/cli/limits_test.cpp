@@ -2,14 +2,13 @@
 // a scenario that would exceed one is bad input, reported with its place and exit code 2,
 // instead of a run that eats the machine's memory.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "model/runner/runner.h"
 #include "model/scenario/scenario.h"

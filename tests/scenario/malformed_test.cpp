@@ -231,7 +231,8 @@ TEST(Malformed, UnclosedBracketNearTheSizeLimitFailsFast) {
   std::string quoted = "version: 1\nname: \"";
   while (quoted.size() < Limits::kFileBytes - 16)
     quoted += "aaaa ";
-  EXPECT_EQ(error_of(quoted), "t.yaml:2:7: invalid YAML: the string opened with \" is never closed");
+  EXPECT_EQ(error_of(quoted),
+            "t.yaml:2:7: invalid YAML: the string opened with \" is never closed");
   EXPECT_LT(cpu_seconds_to_load(quoted), 5.0);
 }
 
