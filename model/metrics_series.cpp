@@ -6,9 +6,9 @@
 
 namespace hsmsim::model {
 
-void MetricsSeries::record(const std::string& op, bool ok, std::string_view exception,
+void MetricsSeries::record(Counter op, bool ok, std::string_view exception,
                            sim::Duration latency) {
-  Interval& i = current_[op];
+  Interval& i = *op;
   ++i.count;
   if (ok)
     ++i.ok;

@@ -39,20 +39,30 @@ class MetricsSeries {
 
   sim::Duration interval() const { return interval_; }
 
-  // A finished request or call of operation `op` (answered in the current interval).
-  void record(const std::string& op, bool ok, std::string_view exception, sim::Duration latency);
-  // Closes the interval ending at `now`: appends its rows, sampling the world's state.
-  void sample(sim::Time now, const World& world);
-
-  const std::vector<MetricRow>& rows() const { return rows_; }
-
- private:
+  // One operation's figures over the current interval. Entries of the series are never
+  // erased, only zeroed when an interval closes, so a Counter stays valid.
   struct Interval {
     uint64_t count = 0;
     uint64_t ok = 0;
     std::map<std::string, uint64_t> errors;
     LatencyHistogram latency;
   };
+  // Names one operation's figures without a lookup by name: valid as long as the series.
+  using Counter = Interval*;
+  // The counter of operation `op`, created (at zero) on first use.
+  Counter counter(const std::string& op) { return &current_[op]; }
+
+  // A finished request or call of operation `op` (answered in the current interval).
+  void record(const std::string& op, bool ok, std::string_view exception, sim::Duration latency) {
+    record(counter(op), ok, exception, latency);
+  }
+  void record(Counter op, bool ok, std::string_view exception, sim::Duration latency);
+  // Closes the interval ending at `now`: appends its rows, sampling the world's state.
+  void sample(sim::Time now, const World& world);
+
+  const std::vector<MetricRow>& rows() const { return rows_; }
+
+ private:
   void add(double time_s, std::string series, std::string label, double value);
 
   sim::Duration interval_;

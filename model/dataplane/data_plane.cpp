@@ -413,7 +413,6 @@ void DataPlane::begin(uint32_t id) {
 }
 
 bool DataPlane::front_end(Job& j) {
-  const std::string& principal = j.principal.empty() ? account_root_arn() : j.principal;
   if (j.op == CryptoOp::GenerateRandom) {
     if (j.store != kNoIndex) {
       const CustomKeyStore& s = *kms_.stores()[j.store];
@@ -433,15 +432,17 @@ bool DataPlane::front_end(Job& j) {
         refuse(j, kNotFound, "Key '" + k.arn + "' does not exist");
         return false;
       }
+      // The default key policy lets the account root do everything: no policy to evaluate.
       const bool root_by_default = j.principal.empty() && k.default_policy;
-      if (!root_by_default &&
-          !kms_.authorized(k, principal,
-                           policy_action(j.op, j.op == CryptoOp::ReEncrypt && i == 0))) {
-        refuse(j, kAccessDenied,
-               "User: " + principal + " is not authorized to perform: " +
-                   policy_action(j.op, j.op == CryptoOp::ReEncrypt && i == 0) +
-                   " on resource: " + k.arn);
-        return false;
+      if (!root_by_default) {
+        const std::string& principal = j.principal.empty() ? account_root_arn() : j.principal;
+        const std::string& action = policy_action(j.op, j.op == CryptoOp::ReEncrypt && i == 0);
+        if (!kms_.authorized(k, principal, action)) {
+          refuse(j, kAccessDenied,
+                 "User: " + principal + " is not authorized to perform: " + action +
+                     " on resource: " + k.arn);
+          return false;
+        }
       }
       switch (kms_.key_state(k)) {
         case KeyState::Enabled:
@@ -506,7 +507,14 @@ void DataPlane::refuse(Job& j, std::string_view exception, std::string message) 
 
 // --- the cluster -----------------------------------------------------------------------------
 
-DataPlane::Lane& DataPlane::lane(uint32_t hsm) {
+inline DataPlane::Lane& DataPlane::lane(uint32_t hsm) {
+  if (hsm < lanes_.size() && lanes_[hsm]) [[likely]] {
+    return *lanes_[hsm];
+  }
+  return new_lane(hsm);
+}
+
+DataPlane::Lane& DataPlane::new_lane(uint32_t hsm) {
   if (lanes_.size() <= hsm) {
     lanes_.resize(cloudhsm_.hsms().size());
     usage_.resize(cloudhsm_.hsms().size());
@@ -517,6 +525,20 @@ DataPlane::Lane& DataPlane::lane(uint32_t hsm) {
                                          &vault_.hsm_random(h.id));
   }
   return *lanes_[hsm];
+}
+
+// The live cluster of a store (null when its cluster is deleted or unknown), as
+// CloudHsm::find_cluster gives it, remembered per store so a request pays a comparison of
+// cluster IDs instead of a lookup by name.
+const Cluster* DataPlane::cluster_of(uint32_t store, const CustomKeyStore& s) {
+  if (store_clusters_.size() <= store) store_clusters_.resize(kms_.stores().size());
+  StoreCluster& known = store_clusters_[store];
+  if (known.cluster == nullptr || known.cluster_id != s.cluster_id) {
+    known.cluster_id = s.cluster_id;
+    known.cluster = cloudhsm_.cluster_record(s.cluster_id);
+  }
+  const Cluster* c = known.cluster;
+  return c != nullptr && c->state != ClusterState::DELETED ? c : nullptr;
 }
 
 bool DataPlane::holds_key(const Hsm& h, uint64_t handle) const {
@@ -566,8 +588,9 @@ void DataPlane::arrive(uint32_t id) {
 // none.
 bool DataPlane::route(uint32_t id, uint32_t key) {
   Job& j = *jobs_[id];
-  const CustomKeyStore& s = *kms_.stores()[key == kNoIndex ? j.store : *kms_.keys()[key]->store];
-  Cluster* c = cloudhsm_.find_cluster(s.cluster_id);
+  const uint32_t store = key == kNoIndex ? j.store : *kms_.keys()[key]->store;
+  const CustomKeyStore& s = *kms_.stores()[store];
+  const Cluster* c = cluster_of(store, s);
   // GenerateRandom's error list has no KMSInvalidStateException: a store that is connected
   // but cannot reach an HSM answers as a timeout of the dependency (the docs are silent).
   const std::string_view unreachable = key == kNoIndex ? kDependencyTimeout : kInvalidState;
@@ -578,13 +601,16 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   }
   const uint64_t handle = key == kNoIndex ? 0 : kms_.keys()[key]->backing_handle;
   const auto& hsms = cloudhsm_.hsms();
-  std::size_t serving = 0, eligible = 0;
+  // The HSMs that may serve the job, in the cluster's order.
+  eligible_.clear();
+  std::size_t serving = 0;
   for (uint32_t h : c->hsms) {
     const Hsm& hsm = *hsms[h];
     if (!hsm.is_active_and_serving()) continue;
     ++serving;
-    if (key == kNoIndex || holds_key(hsm, handle)) ++eligible;
+    if (key == kNoIndex || holds_key(hsm, handle)) eligible_.push_back(h);
   }
+  const std::size_t eligible = eligible_.size();
   if (serving == 0) {
     refuse(j, unreachable, "The CloudHSM cluster " + c->id + " has no active HSM.");
     return false;
@@ -601,31 +627,18 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
     cluster_queues_[cluster_index] = std::make_unique<ClusterQueue>();
   }
   ClusterQueue& cq = *cluster_queues_[cluster_index];
-  auto is_eligible = [&](uint32_t h) {
-    const Hsm& hsm = *hsms[h];
-    return hsm.is_active_and_serving() && (key == kNoIndex || holds_key(hsm, handle));
-  };
   const uint32_t concurrency = config_.hsm.concurrency;
   uint32_t chosen = kNoIndex;
   switch (config_.hsm.routing) {
     case scenario::Routing::RoundRobin:
-    case scenario::Routing::Random: {
-      const uint64_t pick = config_.hsm.routing == scenario::Routing::RoundRobin
-                                ? cq.next++ % eligible
-                                : routing_rng_.next_below(eligible);
-      uint64_t seen = 0;
-      for (uint32_t h : c->hsms) {
-        if (is_eligible(h) && seen++ == pick) {
-          chosen = h;
-          break;
-        }
-      }
+      chosen = eligible_[cq.next++ % eligible];
       break;
-    }
+    case scenario::Routing::Random:
+      chosen = eligible_[routing_rng_.next_below(eligible)];
+      break;
     case scenario::Routing::LeastOutstanding: {
       std::size_t best = SIZE_MAX;
-      for (uint32_t h : c->hsms) {
-        if (!is_eligible(h)) continue;
+      for (uint32_t h : eligible_) {
         const Lane& l = lane(h);
         const std::size_t outstanding = l.busy + l.queue.size();
         if (outstanding < best) {
@@ -636,8 +649,8 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
       break;
     }
     case scenario::Routing::SharedQueue: {
-      for (uint32_t h : c->hsms) {
-        if (is_eligible(h) && lane(h).busy < concurrency) {
+      for (uint32_t h : eligible_) {
+        if (lane(h).busy < concurrency) {
           chosen = h;
           break;
         }

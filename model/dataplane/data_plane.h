@@ -186,6 +186,8 @@ class DataPlane {
   // Hands the answer to the client, who receives it `return_path` from now.
   void answer(uint32_t job, sim::Duration return_path);
   Lane& lane(uint32_t hsm);
+  Lane& new_lane(uint32_t hsm);
+  const Cluster* cluster_of(uint32_t store, const CustomKeyStore& s);
   bool holds_key(const Hsm& h, uint64_t handle) const;
   // The AAD of a blob of `key_id` under `context` (crypto::blob_aad; the seeded bug
   // context_without_lengths drops the length prefixes).
@@ -208,6 +210,13 @@ class DataPlane {
   std::vector<RateLimiter> store_limits_;  // by key store index
   std::vector<std::unique_ptr<Job>> jobs_;
   std::vector<uint32_t> free_jobs_;
+  // A store's cluster as last seen (route), by key store index.
+  struct StoreCluster {
+    std::string cluster_id;
+    const Cluster* cluster = nullptr;
+  };
+  std::vector<StoreCluster> store_clusters_;
+  std::vector<uint32_t> eligible_;  // route's scratch list of HSMs
   std::vector<std::unique_ptr<Lane>> lanes_;                   // by HSM index
   std::vector<std::unique_ptr<ClusterQueue>> cluster_queues_;  // by cluster index
   std::vector<HsmUsage> usage_;

@@ -4,7 +4,7 @@
 
 namespace hsmsim::model {
 
-crypto::AesGcmKey& KeyVault::key(uint64_t material) {
+crypto::AesGcmKey& KeyVault::find_or_create(uint64_t material) {
   auto it = keys_.find(material);
   if (it != keys_.end()) return it->second;
   // One stream per material: the bytes depend on the seed and the id only.

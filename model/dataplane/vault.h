@@ -24,8 +24,14 @@ class KeyVault {
  public:
   KeyVault(uint64_t seed, crypto::EntropyMode mode) : seed_(seed), mode_(mode) {}
 
-  // The AES-256-GCM key of `material`, created on first use.
-  crypto::AesGcmKey& key(uint64_t material);
+  // The AES-256-GCM key of `material`, created on first use. A workload uses one key again
+  // and again, so the last one is kept at hand (map entries are never erased).
+  crypto::AesGcmKey& key(uint64_t material) {
+    if (last_key_ != nullptr && material == last_material_) return *last_key_;
+    last_key_ = &find_or_create(material);
+    last_material_ = material;
+    return *last_key_;
+  }
   // The random source of one HSM (IVs, data keys, GenerateRandom), by HSM ID.
   crypto::RandomSource& hsm_random(const std::string& hsm_id);
   // KMS's own generator (GenerateRandom without a key store).
@@ -37,11 +43,15 @@ class KeyVault {
   const std::map<uint64_t, crypto::AesGcmKey>& keys() const { return keys_; }
 
  private:
+  crypto::AesGcmKey& find_or_create(uint64_t material);
+
   uint64_t seed_;
   crypto::EntropyMode mode_;
   std::map<uint64_t, crypto::AesGcmKey> keys_;
   std::map<std::string, std::unique_ptr<crypto::RandomSource>> hsm_random_;
   std::unique_ptr<crypto::RandomSource> kms_random_;
+  crypto::AesGcmKey* last_key_ = nullptr;
+  uint64_t last_material_ = 0;
 };
 
 }  // namespace hsmsim::model

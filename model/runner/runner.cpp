@@ -269,7 +269,9 @@ class Runner final : public CryptoClient, public RequestRecorder {
   void record(CryptoOp op, const CryptoAnswer& a, sim::Duration latency) override {
     OperationStats*& stats = crypto_stats_[static_cast<std::size_t>(op)];
     if (!stats) stats = &operations_[to_string(op)];
-    series_.record(crypto_op_names_[static_cast<std::size_t>(op)], a.ok, a.exception, latency);
+    MetricsSeries::Counter& counter = crypto_counters_[static_cast<std::size_t>(op)];
+    if (!counter) counter = series_.counter(crypto_op_names_[static_cast<std::size_t>(op)]);
+    series_.record(counter, a.ok, a.exception, latency);
     ++stats->count;
     if (a.ok)
       ++stats->ok;
@@ -712,6 +714,7 @@ class Runner final : public CryptoClient, public RequestRecorder {
   std::vector<StepRecord> records_;
   std::map<std::string, OperationStats> operations_;
   std::array<OperationStats*, kCryptoOpCount> crypto_stats_{};  // workloads' entries of the map
+  std::array<MetricsSeries::Counter, kCryptoOpCount> crypto_counters_{};  // and of the series
   const std::array<std::string, kCryptoOpCount> crypto_op_names_ = {
       "Encrypt",       "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
       "GenerateRandom"};
