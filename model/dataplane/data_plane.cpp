@@ -83,8 +83,8 @@ struct DataPlane::Job {
   std::vector<uint8_t> owned_plaintext, owned_aad, owned_blob, owned_source_aad;
   crypto::BlobView view;
 
-  // Outputs.
-  std::vector<uint8_t> out_blob;
+  // Outputs. (A sealed blob goes to the data plane's sealed_ buffer: it is answered in the
+  // same event that seals it.)
   crypto::SecretBytes out_plain;
   bool ok = false;
   std::string_view exception;
@@ -158,7 +158,7 @@ void DataPlane::release(uint32_t id) {
   j.owned_blob.clear();
   j.owned_source_aad.clear();
   j.plaintext = j.aad = j.blob = j.source_aad = {};
-  j.out_plain = crypto::SecretBytes();
+  if (!j.out_plain.empty()) j.out_plain = crypto::SecretBytes();
   j.message.clear();
   --in_flight_;
   free_jobs_.push_back(id);
@@ -692,7 +692,7 @@ void DataPlane::start_service(uint32_t id, uint32_t hsm) {
   const Cluster& c = *cloudhsm_.clusters()[cloudhsm_.hsms()[hsm]->cluster];
   double ns = service_time_[static_cast<std::size_t>(j.op)]->sample_ns(l.service_rng);
   if (c.slowdown_factor != 1.0 && engine_.now() < c.slowdown_until) ns *= c.slowdown_factor;
-  const auto service = sim::Duration::nanoseconds(static_cast<int64_t>(std::llround(ns)));
+  const auto service = sim::Duration::nanoseconds(sim::round_to_int64(ns));
   engine_.schedule_after(service, [this, hsm, id] { end_service(hsm, id); });
 }
 
@@ -786,7 +786,7 @@ void DataPlane::do_work(Job& j) {
     if (!material) return missing(j.key);
     j.material = *material;
     crypto::seal_serialized_into(vault_.key(*material), kms_.keys()[j.key]->arn, j.aad, plaintext,
-                                 random, j.out_blob);
+                                 random, sealed_);
     if (bugs_.has(Bug::key_bytes_in_trace)) {
       // Seeded bug: the backing key's bytes leave the HSM in a trace record.
       // (An AWS_KMS key is sealed by KMS itself, on no HSM.)
@@ -838,7 +838,7 @@ void DataPlane::answer(uint32_t id, sim::Duration return_path) {
   a.op = j.op;
   a.ok = j.ok;
   a.exception = j.ok ? std::string_view() : j.exception;
-  a.message = std::move(j.message);
+  a.message = j.message;
   a.submitted = j.submitted;
   // A refusal at the front end comes back after api_rtt; a cluster's answer after the way
   // back from the cluster.
@@ -852,7 +852,7 @@ void DataPlane::answer(uint32_t id, sim::Duration return_path) {
   if (j.ok) {
     switch (j.op) {
       case CryptoOp::Encrypt:
-        a.blob = j.out_blob;
+        a.blob = sealed_;
         a.sealed_plaintext = j.plaintext;
         a.aad = j.aad;
         break;
@@ -860,12 +860,12 @@ void DataPlane::answer(uint32_t id, sim::Duration return_path) {
         a.plaintext = j.out_plain.bytes();
         [[fallthrough]];
       case CryptoOp::GenerateDataKeyWithoutPlaintext:
-        a.blob = j.out_blob;
+        a.blob = sealed_;
         a.sealed_plaintext = j.out_plain.bytes();
         a.aad = j.aad;
         break;
       case CryptoOp::ReEncrypt:
-        a.blob = j.out_blob;
+        a.blob = sealed_;
         a.sealed_plaintext = j.out_plain.bytes();
         a.aad = j.aad;
         break;

@@ -72,7 +72,7 @@ struct CryptoAnswer {
   CryptoOp op = CryptoOp::Encrypt;
   bool ok = false;
   std::string_view exception;  // static text; empty when ok
-  std::string message;
+  std::string_view message;    // valid during on_answer, like the spans below
   sim::Time submitted;
   sim::Time answered;                  // when the client receives the answer (>= now)
   sim::Duration queue_wait;            // arrival at the cluster to start of service (0 if refused)
@@ -220,6 +220,9 @@ class DataPlane {
   std::vector<std::unique_ptr<Lane>> lanes_;                   // by HSM index
   std::vector<std::unique_ptr<ClusterQueue>> cluster_queues_;  // by cluster index
   std::vector<HsmUsage> usage_;
+  // The blob of the last seal. Every seal is answered in the event that made it (do_work is
+  // followed by answer), so one buffer serves all requests and stays in cache.
+  std::vector<uint8_t> sealed_;
   std::vector<CryptoObserver*> observers_;
   std::size_t in_flight_ = 0;
   std::size_t in_flight_limit_ = scenario::Limits::kRequestsInFlight;

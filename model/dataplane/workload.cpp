@@ -88,7 +88,7 @@ sim::Time Workload::arrival_after(sim::Time t) {
   const scenario::Arrivals& a = spec_.arrivals;
   const double rate = a.rate_per_s;
   auto after = [&](double gap_ns) {
-    return t + sim::Duration::nanoseconds(std::max<int64_t>(1, std::llround(gap_ns)));
+    return t + sim::Duration::nanoseconds(std::max<int64_t>(1, sim::round_to_int64(gap_ns)));
   };
   switch (a.kind) {
     case scenario::Arrivals::Kind::Constant:
@@ -141,12 +141,17 @@ void Workload::issue(uint32_t client, sim::Time when) {
     requests_.emplace_back();
   }
   Request& r = requests_[slot];
-  const double u = choice_rng_.next_double();
   r.op = mix_.back().first;
-  for (const auto& [op, cumulative] : mix_) {
-    if (u < cumulative) {
-      r.op = op;
-      break;
+  // One operation and one key need no draws: the stream serves nothing but these choices, so
+  // leaving it untouched changes nothing. (With several keys the operation is still drawn,
+  // to keep the key draws where they were.)
+  if (mix_.size() > 1 || targets_.size() > 1) {
+    const double u = choice_rng_.next_double();
+    for (const auto& [op, cumulative] : mix_) {
+      if (u < cumulative) {
+        r.op = op;
+        break;
+      }
     }
   }
   r.target =

@@ -250,7 +250,7 @@ class Runner final : public CryptoClient, public RequestRecorder {
     const auto index = static_cast<std::size_t>(tag);
     StepRecord& r = records_[index];
     r.answer = a.ok ? ApiResult::success(world_->data_plane().response_json(a))
-                    : ApiResult::failure(std::string(a.exception), a.message);
+                    : ApiResult::failure(std::string(a.exception), std::string(a.message));
     r.queue_wait = a.queue_wait;
     r.hsm_id = a.hsm == kNoIndex ? "" : world_->cloudhsm().hsms()[a.hsm]->id;
     r.ciphertext_digest = a.blob.empty() ? "" : sim::sha256_hex(a.blob);

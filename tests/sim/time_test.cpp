@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -135,6 +136,29 @@ TEST(Time, PointsAndSpansCombineAsExpected) {
   EXPECT_EQ((t - Time::zero()).ns(), Duration::minutes(2).ns());
   EXPECT_EQ(format_time(t), "2m");
   EXPECT_LT(Time::zero(), t);
+}
+
+TEST(RoundToInt64, AgreesWithLlroundOnHalvesAndNeighbours) {
+  const std::vector<double> values = {0.0,       -0.0,      0.5,        -0.5,       1.5,
+                                      2.5,       -2.5,      0.49999999999999994,
+                                      -0.49999999999999994, 4503599627370495.5,
+                                      4503599627370497.0,   9007199254740993.0,
+                                      1e18,      -1e18,     0x1p62,     -0x1p62};
+  for (double x : values) {
+    EXPECT_EQ(round_to_int64(x), std::llround(x)) << x;
+    EXPECT_EQ(round_to_int64(std::nextafter(x, 1e300)), std::llround(std::nextafter(x, 1e300)))
+        << x;
+    EXPECT_EQ(round_to_int64(std::nextafter(x, -1e300)), std::llround(std::nextafter(x, -1e300)))
+        << x;
+  }
+}
+
+RC_GTEST_PROP(RoundToInt64, AgreesWithLlround, ()) {
+  // Doubles of every magnitude the data plane rounds (service times, gaps), both signs.
+  const double mantissa = *rc::gen::inRange<int64_t>(-(int64_t{1} << 53), int64_t{1} << 53);
+  const int exponent = *rc::gen::inRange(-60, 10);
+  const double x = std::ldexp(mantissa, exponent);
+  RC_ASSERT(round_to_int64(x) == std::llround(x));
 }
 
 }  // namespace
