@@ -834,47 +834,51 @@ void DataPlane::do_work(Job& j) {
 
 void DataPlane::answer(uint32_t id, sim::Duration return_path) {
   Job& j = *jobs_[id];
-  CryptoAnswer a;
-  a.op = j.op;
-  a.ok = j.ok;
-  a.exception = j.ok ? std::string_view() : j.exception;
-  a.message = j.message;
-  a.submitted = j.submitted;
-  // A refusal at the front end comes back after api_rtt; a cluster's answer after the way
-  // back from the cluster.
-  a.answered = engine_.now() + return_path;
-  a.queue_wait = j.queue_wait;
-  a.key = j.key;
-  a.source_key = j.op == CryptoOp::ReEncrypt ? j.source_key : kNoIndex;
-  a.hsm = j.hsm;
-  a.store = j.store;
-  a.material = j.material;
+  // What the answer carries besides its figures, by operation.
+  std::span<const uint8_t> blob, plaintext, sealed_plaintext, aad;
   if (j.ok) {
     switch (j.op) {
       case CryptoOp::Encrypt:
-        a.blob = sealed_;
-        a.sealed_plaintext = j.plaintext;
-        a.aad = j.aad;
+        blob = sealed_;
+        sealed_plaintext = j.plaintext;
+        aad = j.aad;
         break;
       case CryptoOp::GenerateDataKey:
-        a.plaintext = j.out_plain.bytes();
+        plaintext = j.out_plain.bytes();
         [[fallthrough]];
       case CryptoOp::GenerateDataKeyWithoutPlaintext:
-        a.blob = sealed_;
-        a.sealed_plaintext = j.out_plain.bytes();
-        a.aad = j.aad;
-        break;
       case CryptoOp::ReEncrypt:
-        a.blob = sealed_;
-        a.sealed_plaintext = j.out_plain.bytes();
-        a.aad = j.aad;
+        blob = sealed_;
+        sealed_plaintext = j.out_plain.bytes();
+        aad = j.aad;
         break;
       case CryptoOp::Decrypt:
       case CryptoOp::GenerateRandom:
-        a.plaintext = j.out_plain.bytes();
+        plaintext = j.out_plain.bytes();
         break;
     }
   }
+  // Every member named, in order: the answer is written once, not zeroed first.
+  const CryptoAnswer a{
+      .op = j.op,
+      .ok = j.ok,
+      .exception = j.ok ? std::string_view() : j.exception,
+      .message = j.message,
+      .submitted = j.submitted,
+      // A refusal at the front end comes back after api_rtt; a cluster's answer after the
+      // way back from the cluster.
+      .answered = engine_.now() + return_path,
+      .queue_wait = j.queue_wait,
+      .key = j.key,
+      .source_key = j.op == CryptoOp::ReEncrypt ? j.source_key : kNoIndex,
+      .hsm = j.hsm,
+      .store = j.store,
+      .blob = blob,
+      .plaintext = plaintext,
+      .sealed_plaintext = sealed_plaintext,
+      .aad = aad,
+      .material = j.material,
+  };
   j.client->on_answer(j.tag, a);
   for (CryptoObserver* o : observers_)
     o->on_crypto(a);
