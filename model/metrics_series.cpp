@@ -6,8 +6,7 @@
 
 namespace hsmsim::model {
 
-void MetricsSeries::record(Counter op, bool ok, std::string_view exception,
-                           sim::Duration latency) {
+void MetricsSeries::record(Counter op, bool ok, std::string_view exception, sim::Duration latency) {
   Interval& i = *op;
   ++i.count;
   if (ok)

@@ -216,7 +216,7 @@ class DataPlane {
     const Cluster* cluster = nullptr;
   };
   std::vector<StoreCluster> store_clusters_;
-  std::vector<uint32_t> eligible_;  // route's scratch list of HSMs
+  std::vector<uint32_t> eligible_;                             // route's scratch list of HSMs
   std::vector<std::unique_ptr<Lane>> lanes_;                   // by HSM index
   std::vector<std::unique_ptr<ClusterQueue>> cluster_queues_;  // by cluster index
   std::vector<HsmUsage> usage_;

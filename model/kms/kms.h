@@ -97,6 +97,7 @@ class Kms {
   const std::string& region() const { return region_; }
 
  private:
+  bool cluster_reachable_slow(const std::string& cluster_id) const;
   CustomKeyStore* store_param(const Json& p, ApiResult& error);
   KmsKey* key_param(const Json& p, const char* action, ApiResult& error);
   std::size_t live_store_count() const;
@@ -129,7 +130,6 @@ class Kms {
   std::map<std::string, uint32_t> store_by_id_;
   std::map<std::string, uint32_t> key_by_id_;
   std::map<std::string, uint32_t> aliases_;      // alias name -> key index
-  bool cluster_reachable_slow(const std::string& cluster_id) const;
   std::map<std::string, sim::Time> partitions_;  // cluster ID -> end of the partition
   double internal_error_probability_ = 0;
   sim::Time internal_error_until_;

@@ -139,11 +139,22 @@ TEST(Time, PointsAndSpansCombineAsExpected) {
 }
 
 TEST(RoundToInt64, AgreesWithLlroundOnHalvesAndNeighbours) {
-  const std::vector<double> values = {0.0,       -0.0,      0.5,        -0.5,       1.5,
-                                      2.5,       -2.5,      0.49999999999999994,
-                                      -0.49999999999999994, 4503599627370495.5,
-                                      4503599627370497.0,   9007199254740993.0,
-                                      1e18,      -1e18,     0x1p62,     -0x1p62};
+  const std::vector<double> values = {0.0,
+                                      -0.0,
+                                      0.5,
+                                      -0.5,
+                                      1.5,
+                                      2.5,
+                                      -2.5,
+                                      0.49999999999999994,
+                                      -0.49999999999999994,
+                                      4503599627370495.5,
+                                      4503599627370497.0,
+                                      9007199254740993.0,
+                                      1e18,
+                                      -1e18,
+                                      0x1p62,
+                                      -0x1p62};
   for (double x : values) {
     EXPECT_EQ(round_to_int64(x), std::llround(x)) << x;
     EXPECT_EQ(round_to_int64(std::nextafter(x, 1e300)), std::llround(std::nextafter(x, 1e300)))
