@@ -95,14 +95,9 @@ Prediction Rules::CreateCluster(const Json& p, const std::optional<std::string>&
 
 Prediction Rules::InitializeCluster(const Json& p) {
   Cluster* c = nullptr;
-  switch (cluster(str_param(p, "ClusterId").value_or(""), c)) {
-    case Tri::No:
-      return Prediction::fail(kResourceNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early =
+          unless_found(cluster(str_param(p, "ClusterId").value_or(""), c), kResourceNotFound))
+    return *early;
   const std::optional<std::string> anchor = str_param(p, "TrustAnchor");
   if (!anchor || !str_param(p, "SignedCert") || !length_ok(anchor, 1, 5000)) {
     return Prediction::fail(kValidation);
@@ -120,14 +115,9 @@ Prediction Rules::InitializeCluster(const Json& p) {
 
 Prediction Rules::DeleteCluster(const Json& p) {
   Cluster* c = nullptr;
-  switch (cluster(str_param(p, "ClusterId").value_or(""), c)) {
-    case Tri::No:
-      return Prediction::fail(kResourceNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early =
+          unless_found(cluster(str_param(p, "ClusterId").value_or(""), c), kResourceNotFound))
+    return *early;
   if (c->state == "DELETE_IN_PROGRESS") return Prediction::fail(kInvalidRequest);
   // DeleteCluster needs zero HSMs (facts §5.1).
   if (!hsms_certain(*c)) return Prediction::unknown();
@@ -146,14 +136,9 @@ Prediction Rules::DeleteCluster(const Json& p) {
 
 Prediction Rules::ModifyCluster(const Json& p) {
   Cluster* c = nullptr;
-  switch (cluster(str_param(p, "ClusterId").value_or(""), c)) {
-    case Tri::No:
-      return Prediction::fail(kResourceNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early =
+          unless_found(cluster(str_param(p, "ClusterId").value_or(""), c), kResourceNotFound))
+    return *early;
   bool bad = false;
   const std::optional<int64_t> days = retention_days(p, bad);
   if (!p.contains("BackupRetentionPolicy") || bad) return Prediction::fail(kValidation);
@@ -164,14 +149,9 @@ Prediction Rules::ModifyCluster(const Json& p) {
 
 Prediction Rules::CreateHsm(const Json& p, const std::optional<std::string>& as) {
   Cluster* c = nullptr;
-  switch (cluster(str_param(p, "ClusterId").value_or(""), c)) {
-    case Tri::No:
-      return Prediction::fail(kResourceNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early =
+          unless_found(cluster(str_param(p, "ClusterId").value_or(""), c), kResourceNotFound))
+    return *early;
   const std::optional<std::string> az = str_param(p, "AvailabilityZone");
   if (!az) return Prediction::fail(kValidation);
   if (c->state != "UNINITIALIZED" && c->state != "ACTIVE" && c->state != "DEGRADED") {
@@ -226,14 +206,9 @@ void Rules::hsm_created(Cluster& c, std::size_t index, bool outcome_unknown) {
 
 Prediction Rules::DeleteHsm(const Json& p) {
   Cluster* c = nullptr;
-  switch (cluster(str_param(p, "ClusterId").value_or(""), c)) {
-    case Tri::No:
-      return Prediction::fail(kResourceNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early =
+          unless_found(cluster(str_param(p, "ClusterId").value_or(""), c), kResourceNotFound))
+    return *early;
   const std::optional<std::string> id = str_param(p, "HsmId");
   if (!id) return Prediction::fail(kResourceNotFound);
   if (bound(*id) == Bound::Maybe || !c->hsms_known) return Prediction::unknown();
@@ -317,14 +292,9 @@ Prediction Rules::backup_call(const std::string& action, const Json& p) {
 
 Prediction Rules::cli(const std::string& action, const Json& p) {
   Cluster* c = nullptr;
-  switch (cluster(str_param(p, "ClusterId").value_or(""), c)) {
-    case Tri::No:
-      return Prediction::fail(kResourceNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early =
+          unless_found(cluster(str_param(p, "ClusterId").value_or(""), c), kResourceNotFound))
+    return *early;
   const std::optional<std::string> user = str_param(p, "Username");
   if (action == "ListKeys") return Prediction::ok();
   if (action == "DeleteKey") {

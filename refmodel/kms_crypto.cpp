@@ -259,14 +259,8 @@ Prediction Rules::GenerateRandom(const Json& p) {
     return Prediction::ok(ok_fields);
   }
   Store* st = nullptr;
-  switch (store(*store_ref, st)) {
-    case Tri::No:
-      return Prediction::fail("CustomKeyStoreNotFoundException");
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(store(*store_ref, st), "CustomKeyStoreNotFoundException"))
+    return *early;
   if (!(st->states & kConnected)) return Prediction::fail("CustomKeyStoreInvalidStateException");
   if (st->states != kConnected) return Prediction::unknown();
   if (auto pr = internal_error_now("KMSInternalException")) return *pr;

@@ -118,14 +118,7 @@ Prediction Rules::key_admin(const std::string& action, const Json& p) {
   const std::optional<std::size_t> n = id_length(*ref, kKeyIdLength);
   if (n && (*n < 1 || *n > 2048)) return Prediction::fail(kValidation);
   Key* k = nullptr;
-  switch (key(*ref, k)) {
-    case Tri::No:
-      return Prediction::fail(kNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(key(*ref, k), kNotFound)) return *early;
   if (action == "DescribeKey" || action == "ListResourceTags" || action == "GetKeyPolicy" ||
       action == "UntagResource") {
     return Prediction::ok();
@@ -176,14 +169,7 @@ Prediction Rules::ScheduleKeyDeletion(const Json& p) {
   const std::optional<std::string> ref = str_param(p, "KeyId");
   if (!ref) return Prediction::fail(kValidation);
   Key* k = nullptr;
-  switch (key(*ref, k)) {
-    case Tri::No:
-      return Prediction::fail(kNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(key(*ref, k), kNotFound)) return *early;
   bool malformed = false;
   const int64_t days = int_param(p, "PendingWindowInDays", malformed).value_or(kDefaultWindowDays);
   if (malformed || days < kMinWindowDays || days > kMaxWindowDays) {
@@ -200,14 +186,7 @@ Prediction Rules::CancelKeyDeletion(const Json& p) {
   const std::optional<std::string> ref = str_param(p, "KeyId");
   if (!ref) return Prediction::fail(kValidation);
   Key* k = nullptr;
-  switch (key(*ref, k)) {
-    case Tri::No:
-      return Prediction::fail(kNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(key(*ref, k), kNotFound)) return *early;
   if (!k->pending_deletion) return Prediction::fail(kKeyInvalidState);
   std::erase_if(s_.pending, [&](const Pending& q) {
     return q.kind == PendingKind::KeyDeleted && q.target == k->name;
@@ -261,14 +240,7 @@ Prediction Rules::alias_call(const std::string& action, const Json& p) {
     if (!s_.aliases_known) return Prediction::unknown();
     if (s_.aliases.count(*name)) return Prediction::fail("AlreadyExistsException");
     Key* k = nullptr;
-    switch (key(*target, k)) {
-      case Tri::No:
-        return Prediction::fail(kNotFound);
-      case Tri::Maybe:
-        return Prediction::unknown();
-      case Tri::Yes:
-        break;
-    }
+    if (auto early = unless_found(key(*target, k), kNotFound)) return *early;
     s_.aliases[*name] = k->name;
     return Prediction::ok();
   }
@@ -284,14 +256,7 @@ Prediction Rules::alias_call(const std::string& action, const Json& p) {
   if (!target) return Prediction::fail(kValidation);
   if (it == s_.aliases.end()) return Prediction::fail(kNotFound);
   Key* k = nullptr;
-  switch (key(*target, k)) {
-    case Tri::No:
-      return Prediction::fail(kNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(key(*target, k), kNotFound)) return *early;
   it->second = k->name;
   return Prediction::ok();
 }

@@ -88,14 +88,7 @@ Prediction Rules::CreateCustomKeyStore(const Json& p, const std::optional<std::s
     return Prediction::unknown();
   }
   Cluster* c = nullptr;
-  switch (cluster(*cluster_ref, c)) {
-    case Tri::No:
-      return Prediction::fail(kClusterNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(cluster(*cluster_ref, c), kClusterNotFound)) return *early;
   if (c->state != "ACTIVE") return Prediction::fail(kClusterNotActive);
   // In use directly or through shared backup history; a store whose cluster was deleted
   // still holds that cluster's lineage.
@@ -129,14 +122,7 @@ Prediction Rules::DescribeCustomKeyStores(const Json& p) {
   if (id && name) return Prediction::fail(kValidation);
   if (id) {
     Store* st = nullptr;
-    switch (store(*id, st)) {
-      case Tri::No:
-        return Prediction::fail(kStoreNotFound);
-      case Tri::Maybe:
-        return Prediction::unknown();
-      case Tri::Yes:
-        break;
-    }
+    if (auto early = unless_found(store(*id, st), kStoreNotFound)) return *early;
     Json fields = Json::object();
     if ((st->states & (st->states - 1)) == 0) {
       fields["CustomKeyStores[0].ConnectionState"] = conn_state_name(st->states);
@@ -158,14 +144,7 @@ Prediction Rules::DescribeCustomKeyStores(const Json& p) {
 Prediction Rules::ConnectCustomKeyStore(const Json& p) {
   const std::string id = str_param(p, "CustomKeyStoreId").value_or("");
   Store* st = nullptr;
-  switch (store(id, st)) {
-    case Tri::No:
-      return Prediction::fail(kStoreNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(store(id, st), kStoreNotFound)) return *early;
   // Connect is rejected in DISCONNECTING and FAILED, a no-op in CONNECTED and CONNECTING, and
   // from DISCONNECTED fails at once only for easy configuration errors (SPEC §5).
   Cluster* c = nullptr;
@@ -294,14 +273,7 @@ void Rules::finish_connect(Store& st, bool outcome_unknown, const Window& when) 
 Prediction Rules::DisconnectCustomKeyStore(const Json& p) {
   const std::string id = str_param(p, "CustomKeyStoreId").value_or("");
   Store* st = nullptr;
-  switch (store(id, st)) {
-    case Tri::No:
-      return Prediction::fail(kStoreNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(store(id, st), kStoreNotFound)) return *early;
   const Prediction answer = per_state(st->states, [](uint8_t state) {
     return state == kDisconnected || state == kDisconnecting ? Prediction::fail(kStoreInvalidState)
                                                              : Prediction::ok();
@@ -336,14 +308,7 @@ Prediction Rules::DisconnectCustomKeyStore(const Json& p) {
 Prediction Rules::UpdateCustomKeyStore(const Json& p) {
   const std::string id = str_param(p, "CustomKeyStoreId").value_or("");
   Store* st = nullptr;
-  switch (store(id, st)) {
-    case Tri::No:
-      return Prediction::fail(kStoreNotFound);
-    case Tri::Maybe:
-      return Prediction::unknown();
-    case Tri::Yes:
-      break;
-  }
+  if (auto early = unless_found(store(id, st), kStoreNotFound)) return *early;
   const std::optional<std::string> new_name = str_param(p, "NewCustomKeyStoreName");
   const std::optional<std::string> password = str_param(p, "KeyStorePassword");
   const std::optional<std::string> cluster_ref = str_param(p, "CloudHsmClusterId");
@@ -373,14 +338,7 @@ Prediction Rules::UpdateCustomKeyStore(const Json& p) {
   }
   Cluster* target = nullptr;
   if (cluster_ref) {
-    switch (cluster(*cluster_ref, target)) {
-      case Tri::No:
-        return Prediction::fail(kClusterNotFound);
-      case Tri::Maybe:
-        return Prediction::unknown();
-      case Tri::Yes:
-        break;
-    }
+    if (auto early = unless_found(cluster(*cluster_ref, target), kClusterNotFound)) return *early;
     if (!shares_history(s_.clusters.at(st->cluster), *target)) {
       return Prediction::fail("CloudHsmClusterNotRelatedException");
     }

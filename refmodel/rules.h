@@ -83,6 +83,9 @@ class Rules {
   Tri cluster(const std::string& name, Cluster*& out);  // not DELETED
   Tri store(const std::string& name, Store*& out);
   Tri key(const std::string& ref, Key*& out);  // key name or alias; not deleted
+  // What a call predicts when its lookup came out `found`: `missing` when the object does not
+  // exist, unknown when it may not; nullopt when it exists (the call goes on).
+  static std::optional<Prediction> unless_found(Tri found, std::string missing);
   // HSM facts of a cluster, or nullopt when the model does not know them now.
   std::optional<std::size_t> active_hsms(const Cluster& c) const;
   std::optional<bool> two_hsms_in_distinct_azs(const Cluster& c) const;

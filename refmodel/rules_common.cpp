@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cassert>
 #include <stdexcept>
+#include <utility>
 
 #include "refmodel/rules.h"
 
@@ -223,6 +224,18 @@ Tri Rules::key(const std::string& ref, Key*& out) {
   if (it->second.deleted) return Tri::No;
   out = &it->second;
   return Tri::Yes;
+}
+
+std::optional<Prediction> Rules::unless_found(Tri found, std::string missing) {
+  switch (found) {
+    case Tri::No:
+      return Prediction::fail(std::move(missing));
+    case Tri::Maybe:
+      return Prediction::unknown();
+    case Tri::Yes:
+      break;
+  }
+  return std::nullopt;
 }
 
 bool Rules::hsms_certain(const Cluster& c) const {
