@@ -354,16 +354,6 @@ double mean_empirical(const Distribution::Empirical& e) {
   return mean;
 }
 
-// Rounds to whole nanoseconds within [0, int64 max]. A heavy tail (lognormal with a large
-// sigma) can exceed the clock's range; it saturates rather than overflowing.
-int64_t saturating_ns(double ns) {
-  const double rounded = std::round(ns);
-  if (!(rounded < 0x1p63)) {
-    return std::numeric_limits<int64_t>::max();  // also NaN
-  }
-  return static_cast<int64_t>(std::max(rounded, 0.0));
-}
-
 // Scenario text for a value in nanoseconds that the factories produced from a Duration.
 std::string duration_text(double ns) {
   return format_duration(Duration::nanoseconds(saturating_ns(ns)));

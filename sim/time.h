@@ -6,7 +6,6 @@
 // ns, us, ms, s, m, h, d ("250ms", "1.5s", "20m", "2h", "7d").
 #pragma once
 
-#include <cmath>
 #include <compare>
 #include <cstdint>
 #include <limits>
@@ -91,14 +90,18 @@ inline std::string format_time(Time t) {
   return format_duration(t.since_start());
 }
 
-// std::llround (halves away from zero), inline: the library call is a measurable part of a
-// request's cost in the data plane. Exact: x - trunc(x) is representable for every double.
-// Values too large for int64_t keep llround's own behaviour.
-inline int64_t round_to_int64(double x) {
-  if (!(std::fabs(x) < 0x1p62)) return std::llround(x);
-  const auto whole = static_cast<int64_t>(x);  // toward zero
-  const double fraction = x - static_cast<double>(whole);
-  return whole + (fraction >= 0.5 ? 1 : 0) - (fraction <= -0.5 ? 1 : 0);
+// A sampled duration in whole nanoseconds: rounded half away from zero (as std::round),
+// within [0, int64 max]. A heavy tail (lognormal with a large sigma, times a slowdown) can
+// exceed the clock's range; it saturates rather than overflowing. Inline, without the
+// library's round(): it runs once or twice per data-plane request. Exact: ns - trunc(ns) is
+// representable for every double.
+inline int64_t saturating_ns(double ns) {
+  if (ns >= 0.5 && ns < 0x1p62) {
+    const auto whole = static_cast<int64_t>(ns);  // toward zero
+    return whole + (ns - static_cast<double>(whole) >= 0.5 ? 1 : 0);
+  }
+  if (!(ns < 0x1p63)) return std::numeric_limits<int64_t>::max();  // also NaN
+  return ns < 0.5 ? 0 : static_cast<int64_t>(ns);  // in [2^62, 2^63) doubles are whole
 }
 
 }  // namespace hsmsim::sim

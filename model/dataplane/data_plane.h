@@ -210,14 +210,9 @@ class DataPlane {
   std::vector<RateLimiter> store_limits_;  // by key store index
   std::vector<std::unique_ptr<Job>> jobs_;
   std::vector<uint32_t> free_jobs_;
-  // A store's cluster as last seen (route), by key store index.
-  struct StoreCluster {
-    std::string cluster_id;
-    const Cluster* cluster = nullptr;
-  };
-  std::vector<StoreCluster> store_clusters_;
-  std::vector<uint32_t> eligible_;                             // route's scratch list of HSMs
-  std::vector<std::unique_ptr<Lane>> lanes_;                   // by HSM index
+  std::vector<const Cluster*> store_clusters_;  // cluster_of's last answer, by key store index
+  std::vector<uint32_t> eligible_;              // route's scratch list of HSMs
+  std::vector<std::unique_ptr<Lane>> lanes_;    // by HSM index
   std::vector<std::unique_ptr<ClusterQueue>> cluster_queues_;  // by cluster index
   std::vector<HsmUsage> usage_;
   // The blob of the last seal. Every seal is answered in the event that made it (do_work is

@@ -88,7 +88,7 @@ sim::Time Workload::arrival_after(sim::Time t) {
   const scenario::Arrivals& a = spec_.arrivals;
   const double rate = a.rate_per_s;
   auto after = [&](double gap_ns) {
-    return t + sim::Duration::nanoseconds(std::max<int64_t>(1, sim::round_to_int64(gap_ns)));
+    return t + sim::Duration::nanoseconds(std::max<int64_t>(1, sim::saturating_ns(gap_ns)));
   };
   switch (a.kind) {
     case scenario::Arrivals::Kind::Constant:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -138,7 +139,14 @@ TEST(Time, PointsAndSpansCombineAsExpected) {
   EXPECT_LT(Time::zero(), t);
 }
 
-TEST(RoundToInt64, AgreesWithLlroundOnHalvesAndNeighbours) {
+// What saturating_ns must equal: std::round, clamped to [0, int64 max] (NaN saturates).
+int64_t saturating_reference(double ns) {
+  const double rounded = std::round(ns);
+  if (!(rounded < 0x1p63)) return std::numeric_limits<int64_t>::max();
+  return static_cast<int64_t>(std::max(rounded, 0.0));
+}
+
+TEST(SaturatingNs, AgreesWithRoundOnHalvesNeighboursAndBounds) {
   const std::vector<double> values = {0.0,
                                       -0.0,
                                       0.5,
@@ -154,22 +162,32 @@ TEST(RoundToInt64, AgreesWithLlroundOnHalvesAndNeighbours) {
                                       1e18,
                                       -1e18,
                                       0x1p62,
-                                      -0x1p62};
+                                      -0x1p62,
+                                      0x1p63,
+                                      1e300,
+                                      std::numeric_limits<double>::infinity(),
+                                      -std::numeric_limits<double>::infinity(),
+                                      std::numeric_limits<double>::quiet_NaN()};
   for (double x : values) {
-    EXPECT_EQ(round_to_int64(x), std::llround(x)) << x;
-    EXPECT_EQ(round_to_int64(std::nextafter(x, 1e300)), std::llround(std::nextafter(x, 1e300)))
+    EXPECT_EQ(saturating_ns(x), saturating_reference(x)) << x;
+    EXPECT_EQ(saturating_ns(std::nextafter(x, 1e300)),
+              saturating_reference(std::nextafter(x, 1e300)))
         << x;
-    EXPECT_EQ(round_to_int64(std::nextafter(x, -1e300)), std::llround(std::nextafter(x, -1e300)))
+    EXPECT_EQ(saturating_ns(std::nextafter(x, -1e300)),
+              saturating_reference(std::nextafter(x, -1e300)))
         << x;
   }
+  EXPECT_EQ(saturating_ns(2.5), 3);  // halves away from zero, as std::llround
+  EXPECT_EQ(saturating_ns(-7.0), 0);
+  EXPECT_EQ(saturating_ns(1e300), std::numeric_limits<int64_t>::max());
 }
 
-RC_GTEST_PROP(RoundToInt64, AgreesWithLlround, ()) {
+RC_GTEST_PROP(SaturatingNs, AgreesWithRound, ()) {
   // Doubles of every magnitude the data plane rounds (service times, gaps), both signs.
   const double mantissa = *rc::gen::inRange<int64_t>(-(int64_t{1} << 53), int64_t{1} << 53);
-  const int exponent = *rc::gen::inRange(-60, 10);
+  const int exponent = *rc::gen::inRange(-60, 12);
   const double x = std::ldexp(mantissa, exponent);
-  RC_ASSERT(round_to_int64(x) == std::llround(x));
+  RC_ASSERT(saturating_ns(x) == saturating_reference(x));
 }
 
 }  // namespace
