@@ -9,10 +9,11 @@ namespace hsmsim::model {
 void MetricsSeries::record(Counter op, bool ok, std::string_view exception, sim::Duration latency) {
   Interval& i = *op;
   ++i.count;
-  if (ok)
+  if (ok) [[likely]] {
     ++i.ok;
-  else
+  } else {
     ++i.errors[std::string(exception)];
+  }
   i.latency.record(latency.ns());
 }
 

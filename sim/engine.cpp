@@ -93,7 +93,10 @@ inline void Engine::dispatch(const EventQueue::Entry& entry) {
   ++dispatched_;
   observe_this_ = true;
   callback();
-  if (observer_ != nullptr && observe_this_) observer_(observer_context_);
+  if (observe_this_) {
+    ++state_epoch_;
+    if (observer_ != nullptr) observer_(observer_context_);
+  }
 }
 
 uint64_t Engine::run_until(Time horizon) {
@@ -102,6 +105,7 @@ uint64_t Engine::run_until(Time horizon) {
                            "ns is before now " + std::to_string(now_.ns()) + "ns");
   }
   stop_requested_ = false;
+  ++state_epoch_;
   const uint64_t dispatched_before = dispatched_;
   EventQueue::Entry entry;
   while (!stop_requested_ && take_due(horizon, entry)) {
@@ -121,6 +125,7 @@ uint64_t Engine::run_until(Time horizon) {
 }
 
 bool Engine::run_one(Time horizon) {
+  ++state_epoch_;
   EventQueue::Entry entry;
   if (!take_due(horizon, entry)) return false;
   dispatch(entry);

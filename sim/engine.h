@@ -68,6 +68,11 @@ class Engine {
   // Called by the event being handled: it changed nothing the observer watches (a data-plane
   // request moving through queues), so the observer is not called after it.
   void skip_observer() { observe_this_ = false; }
+  // Moves whenever model state may have changed: after every dispatched event that did not
+  // call skip_observer(), and at the start of every run call (code outside events may change
+  // anything). What a model derives from its state, stamped with this, is still right while
+  // the stamp reads the same: the data plane's routes are cached that way.
+  uint64_t state_epoch() const { return state_epoch_; }
 
   // A flag (set by a signal handler) that makes run_until() return early, leaving the clock
   // at the last event; interrupted() tells. Null: never.
@@ -134,6 +139,7 @@ class Engine {
   bool stop_requested_ = false;
   Observer observer_ = nullptr;
   bool observe_this_ = true;
+  uint64_t state_epoch_ = 0;
   const std::atomic<bool>* interrupt_ = nullptr;
   bool interrupted_ = false;
   void* observer_context_ = nullptr;

@@ -72,9 +72,12 @@ struct DataPlane::Job {
   uint32_t store = kNoIndex;
   uint32_t hsm = kNoIndex;
   uint32_t number_of_bytes = 0;
+  uint32_t routed_key = kNoIndex;  // route() found routed_material for this key on `hsm`
   CryptoClient* client = nullptr;
   uint64_t tag = 0;
   uint64_t material = 0;
+  uint64_t routed_material = 0;
+  uint64_t routed_epoch = kNeverStamp;  // the engine's state epoch when routed: valid while equal
   sim::Time submitted, arrived, started;
   sim::Duration queue_wait;
   sim::Duration api;      // client <-> KMS round trip (api_rtt)
@@ -185,6 +188,7 @@ void DataPlane::start_job(Job& j, CryptoOp op, CryptoClient& client, uint64_t ta
   j.tag = tag;
   j.key = j.source_key = j.store = j.hsm = kNoIndex;
   j.material = 0;
+  j.routed_epoch = kNeverStamp;
   j.ok = false;
   j.exception = {};
   assert(j.view.key_id.empty());  // reset by release()
@@ -429,7 +433,7 @@ bool DataPlane::front_end(Job& j) {
   if (j.op == CryptoOp::GenerateRandom) {
     if (j.store != kNoIndex) {
       const CustomKeyStore& s = *kms_.stores()[j.store];
-      if (s.state != ConnectionState::CONNECTED) {
+      if (s.state != ConnectionState::CONNECTED) [[unlikely]] {
         refuse(j, kStoreInvalidState,
                "Custom key store " + s.id + " is not connected (" + to_string(s.state) + ")");
         return false;
@@ -438,10 +442,15 @@ bool DataPlane::front_end(Job& j) {
   } else {
     const std::array<uint32_t, 2> keys = {j.op == CryptoOp::ReEncrypt ? j.source_key : j.key,
                                           j.op == CryptoOp::ReEncrypt ? j.key : kNoIndex};
+    if (routes_.size() < kms_.keys().size()) routes_.resize(kms_.keys().size());
+    const uint64_t epoch = engine_.state_epoch();
     for (std::size_t i = 0; i < keys.size(); ++i) {
       if (keys[i] == kNoIndex) continue;
+      // The account root on a key with the default policy: checks that passed at this epoch
+      // pass again (the action does not matter, and nothing they read has changed).
+      if (j.principal.empty() && routes_[keys[i]].checked == epoch) continue;
       const KmsKey& k = *kms_.keys()[keys[i]];
-      if (k.deleted) {
+      if (k.deleted) [[unlikely]] {
         refuse(j, kNotFound, "Key '" + k.arn + "' does not exist");
         return false;
       }
@@ -450,29 +459,32 @@ bool DataPlane::front_end(Job& j) {
       if (!root_by_default) {
         const std::string& principal = j.principal.empty() ? account_root_arn() : j.principal;
         const std::string& action = policy_action(j.op, j.op == CryptoOp::ReEncrypt && i == 0);
-        if (!kms_.authorized(k, principal, action)) {
+        if (!kms_.authorized(k, principal, action)) [[unlikely]] {
           refuse(j, kAccessDenied,
                  "User: " + principal + " is not authorized to perform: " + action +
                      " on resource: " + k.arn);
           return false;
         }
       }
-      switch (kms_.key_state(k)) {
-        case KeyState::Enabled:
-          break;
-        case KeyState::Disabled:
-          refuse(j, kDisabled, k.arn + " is disabled.");
-          return false;
-        case KeyState::PendingDeletion:
-          refuse(j, kInvalidState, k.arn + " is pending deletion.");
-          return false;
-        case KeyState::Unavailable:
-          refuse(j, kInvalidState, k.arn + " is unavailable.");
-          return false;
+      if (const KeyState state = kms_.key_state(k); state != KeyState::Enabled) [[unlikely]] {
+        switch (state) {
+          case KeyState::Enabled:
+            break;
+          case KeyState::Disabled:
+            refuse(j, kDisabled, k.arn + " is disabled.");
+            return false;
+          case KeyState::PendingDeletion:
+            refuse(j, kInvalidState, k.arn + " is pending deletion.");
+            return false;
+          case KeyState::Unavailable:
+            refuse(j, kInvalidState, k.arn + " is unavailable.");
+            return false;
+        }
       }
+      if (root_by_default) routes_[keys[i]].checked = epoch;
     }
   }
-  if (kms_.internal_error_now()) {
+  if (kms_.internal_error_now()) [[unlikely]] {
     refuse(j, kInternal, "KMS could not complete the request (injected internal error)");
     return false;
   }
@@ -484,7 +496,7 @@ bool DataPlane::front_end(Job& j) {
   }
   if (store != kNoIndex) {
     const CustomKeyStore& s = *kms_.stores()[store];
-    if (!kms_.cluster_reachable(s.cluster_id)) {
+    if (!kms_.cluster_reachable(s.cluster_id)) [[unlikely]] {
       refuse(j, j.op == CryptoOp::GenerateRandom ? kDependencyTimeout : kInvalidState,
              "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id +
                  " (network partition).");
@@ -496,14 +508,14 @@ bool DataPlane::front_end(Job& j) {
     if (store_limits_.size() <= store) {
       store_limits_.resize(kms_.stores().size(), RateLimiter(config_.key_store_rps));
     }
-    if (!store_limits_[store].admit(engine_.now())) {
+    if (!store_limits_[store].admit(engine_.now())) [[unlikely]] {
       refuse(j, kThrottling,
              "You have exceeded the rate at which you may call KMS (custom key "
              "store request quota).");
       return false;
     }
   }
-  if (!account_limit_.admit(engine_.now())) {
+  if (!account_limit_.admit(engine_.now())) [[unlikely]] {
     if (store != kNoIndex) store_limits_[store].refund();
     refuse(j, kThrottling,
            "You have exceeded the rate at which you may call KMS (account request quota).");
@@ -561,7 +573,7 @@ void DataPlane::arrive(uint32_t id) {
   Job& j = *jobs_[id];
   j.arrived = engine_.now();
   if (j.stage == 0) {
-    if (!front_end(j)) {
+    if (!front_end(j)) [[unlikely]] {
       // A refusal comes back from KMS: api_rtt after the request was sent.
       const sim::Time back = std::max(engine_.now(), j.submitted + j.api);
       return answer(id, back - engine_.now());
@@ -591,7 +603,15 @@ void DataPlane::arrive(uint32_t id) {
     do_work(j);
     return answer(id, j.one_way);
   }
-  if (!route(id, key)) answer(id, j.one_way);
+  if (!route(id, key)) [[unlikely]] {
+    answer(id, j.one_way);
+  }
+}
+
+const DataPlane::KeyRoute* DataPlane::cached_route(uint32_t key) const {
+  if (key >= routes_.size()) return nullptr;
+  const KeyRoute& r = routes_[key];
+  return r.routed == engine_.state_epoch() ? &r : nullptr;
 }
 
 // Chooses an HSM for the job among the active, serving HSMs that hold the key (any of them
@@ -601,94 +621,131 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   Job& j = *jobs_[id];
   const uint32_t store = key == kNoIndex ? j.store : *kms_.keys()[key]->store;
   const CustomKeyStore& s = *kms_.stores()[store];
-  const Cluster* c = cluster_of(store, s);
   // GenerateRandom's error list has no KMSInvalidStateException: a store that is connected
   // but cannot reach an HSM answers as a timeout of the dependency (the docs are silent).
   const std::string_view unreachable = key == kNoIndex ? kDependencyTimeout : kInvalidState;
-  if (!c || !kms_.cluster_reachable(s.cluster_id)) {
+  // The HSMs that may serve the job, in the cluster's order, and (for a key) its material on
+  // each: from the cache, or found and cached. A partition is not cached: it ends by the
+  // clock, not by an event.
+  const KeyRoute* cached = key == kNoIndex ? nullptr : cached_route(key);
+  const Cluster* c = cached ? cached->cluster : cluster_of(store, s);
+  if (!c || !kms_.cluster_reachable(s.cluster_id)) [[unlikely]] {
     refuse(j, unreachable,
            "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id + ".");
     return false;
   }
-  const uint64_t handle = key == kNoIndex ? 0 : kms_.keys()[key]->backing_handle;
-  const auto& hsms = cloudhsm_.hsms();
-  // The HSMs that may serve the job, in the cluster's order.
-  eligible_.clear();
-  std::size_t serving = 0;
-  for (uint32_t h : c->hsms) {
-    const Hsm& hsm = *hsms[h];
-    if (!hsm.is_active_and_serving()) continue;
-    ++serving;
-    if (key == kNoIndex || holds_key(hsm, handle)) eligible_.push_back(h);
+  const std::vector<uint32_t>* eligible_list = &eligible_;
+  const uint64_t* materials = nullptr;
+  if (cached) {
+    eligible_list = &cached->hsms;
+    materials = cached->materials.data();
+  } else {
+    const uint64_t handle = key == kNoIndex ? 0 : kms_.keys()[key]->backing_handle;
+    KeyRoute* found = nullptr;  // the cache entry to fill (GenerateRandom: none)
+    if (key != kNoIndex) {
+      if (routes_.size() <= key) routes_.resize(kms_.keys().size());
+      found = &routes_[key];
+      found->routed = kNeverStamp;
+      found->materials.clear();
+    }
+    std::vector<uint32_t>& list = found ? found->hsms : eligible_;
+    list.clear();
+    eligible_list = &list;
+    const auto& hsms = cloudhsm_.hsms();
+    std::size_t serving = 0;
+    for (uint32_t h : c->hsms) {
+      const Hsm& hsm = *hsms[h];
+      if (!hsm.is_active_and_serving()) continue;
+      ++serving;
+      if (!found) {
+        list.push_back(h);
+      } else if (const auto held = hsm.data.keys.find(handle); held != hsm.data.keys.end()) {
+        list.push_back(h);
+        found->materials.push_back(held->second.material);
+      }
+    }
+    if (serving == 0) [[unlikely]] {
+      refuse(j, unreachable, "The CloudHSM cluster " + c->id + " has no active HSM.");
+      return false;
+    }
+    if (list.empty()) [[unlikely]] {
+      refuse(j, kInvalidState,
+             "The key material of " + kms_.keys()[key]->arn +
+                 " is not on any active HSM of cluster " + c->id + ".");
+      return false;
+    }
+    if (found) {
+      found->cluster = c;
+      found->routed = engine_.state_epoch();
+      materials = found->materials.data();
+    }
   }
-  const std::size_t eligible = eligible_.size();
-  if (serving == 0) {
-    refuse(j, unreachable, "The CloudHSM cluster " + c->id + " has no active HSM.");
-    return false;
-  }
-  if (eligible == 0) {
-    refuse(j, kInvalidState,
-           "The key material of " + kms_.keys()[key]->arn +
-               " is not on any active HSM of cluster " + c->id + ".");
-    return false;
-  }
-  const auto cluster_index = static_cast<uint32_t>(hsms[c->hsms.front()]->cluster);
+  const std::vector<uint32_t>& candidates = *eligible_list;
+  const std::size_t eligible = candidates.size();
+  const auto cluster_index = static_cast<uint32_t>(cloudhsm_.hsms()[c->hsms.front()]->cluster);
   if (cluster_queues_.size() <= cluster_index) cluster_queues_.resize(cluster_index + 1);
   if (!cluster_queues_[cluster_index]) {
     cluster_queues_[cluster_index] = std::make_unique<ClusterQueue>();
   }
   ClusterQueue& cq = *cluster_queues_[cluster_index];
   const uint32_t concurrency = config_.hsm.concurrency;
-  uint32_t chosen = kNoIndex;
+  std::size_t chosen = SIZE_MAX;  // index into candidates
   switch (config_.hsm.routing) {
     case scenario::Routing::RoundRobin:
-      chosen = eligible_[cq.next++ % eligible];
+      chosen = cq.next++ % eligible;
       break;
     case scenario::Routing::Random:
-      chosen = eligible_[routing_rng_.next_below(eligible)];
+      chosen = routing_rng_.next_below(eligible);
       break;
     case scenario::Routing::LeastOutstanding: {
       std::size_t best = SIZE_MAX;
-      for (uint32_t h : eligible_) {
-        const Lane& l = lane(h);
+      for (std::size_t i = 0; i < eligible; ++i) {
+        const Lane& l = lane(candidates[i]);
         const std::size_t outstanding = l.busy + l.queue.size();
         if (outstanding < best) {
           best = outstanding;
-          chosen = h;
+          chosen = i;
         }
       }
       break;
     }
     case scenario::Routing::SharedQueue: {
-      for (uint32_t h : eligible_) {
-        if (lane(h).busy < concurrency) {
-          chosen = h;
+      for (std::size_t i = 0; i < eligible; ++i) {
+        if (lane(candidates[i]).busy < concurrency) {
+          chosen = i;
           break;
         }
       }
-      if (chosen == kNoIndex) {
-        if (config_.hsm.queue_limit && cq.queue.size() >= *config_.hsm.queue_limit) {
+      if (chosen == SIZE_MAX) {
+        if (config_.hsm.queue_limit && cq.queue.size() >= *config_.hsm.queue_limit) [[unlikely]] {
           refuse(j, kThrottling, "The CloudHSM cluster is busy (HSM queue full).");
           return false;
         }
+        // Whichever HSM frees first takes it: no material known in advance.
+        j.routed_epoch = kNeverStamp;
         cq.queue.push_back(id);
         return true;
       }
-      start_service(id, chosen);
-      return true;
+      break;
     }
   }
-  assert(chosen != kNoIndex);
-  Lane& l = lane(chosen);
+  assert(chosen < eligible);
+  // The job is served on this HSM (now, or from its queue): the material found there is the
+  // one do_work will use, while the epoch holds.
+  const uint32_t hsm = candidates[chosen];
+  j.routed_key = key;
+  j.routed_epoch = materials ? engine_.state_epoch() : kNeverStamp;
+  j.routed_material = materials ? materials[chosen] : 0;
+  Lane& l = lane(hsm);
   if (l.busy < concurrency) {
-    start_service(id, chosen);
+    start_service(id, hsm);
     return true;
   }
-  if (config_.hsm.queue_limit && l.queue.size() >= *config_.hsm.queue_limit) {
+  if (config_.hsm.queue_limit && l.queue.size() >= *config_.hsm.queue_limit) [[unlikely]] {
     refuse(j, kThrottling, "The HSM is busy (its queue is full).");
     return false;
   }
-  j.hsm = chosen;
+  j.hsm = hsm;
   l.queue.push_back(id);
   return true;
 }
@@ -716,7 +773,7 @@ void DataPlane::end_service(uint32_t hsm, uint32_t id) {
   ++u.ops;
   u.busy = u.busy + (engine_.now() - j.started);
   const Hsm& h = *cloudhsm_.hsms()[hsm];
-  if (!h.is_active_and_serving()) {
+  if (!h.is_active_and_serving()) [[unlikely]] {
     refuse(j, kInvalidState, "The HSM " + h.id + " stopped serving during the request.");
     answer(id, j.one_way);
     fail_lane(hsm, "The HSM " + h.id + " stopped serving.");
@@ -782,6 +839,7 @@ void DataPlane::do_work(Job& j) {
   auto material_of = [&](uint32_t key) -> std::optional<uint64_t> {
     const KmsKey& k = *kms_.keys()[key];
     if (!on_hsm) return k.material;
+    if (key == j.routed_key && j.routed_epoch == engine_.state_epoch()) return j.routed_material;
     const Hsm& h = *cloudhsm_.hsms()[j.hsm];
     auto it = h.data.keys.find(k.backing_handle);
     if (it == h.data.keys.end()) return std::nullopt;
@@ -794,11 +852,13 @@ void DataPlane::do_work(Job& j) {
   };
   auto seal = [&](std::span<const uint8_t> plaintext) {
     const std::optional<uint64_t> material = material_of(j.key);
-    if (!material) return missing(j.key);
+    if (!material) [[unlikely]] {
+      return missing(j.key);
+    }
     j.material = *material;
     crypto::seal_serialized_into(vault_.key(*material), kms_.keys()[j.key]->arn, j.aad, plaintext,
                                  random, sealed_);
-    if (bugs_.has(Bug::key_bytes_in_trace)) {
+    if (bugs_.has(Bug::key_bytes_in_trace)) [[unlikely]] {
       // Seeded bug: the backing key's bytes leave the HSM in a trace record.
       // (An AWS_KMS key is sealed by KMS itself, on no HSM.)
       const std::string actor = on_hsm ? "hsm/" + cloudhsm_.hsms()[j.hsm]->id : "kms";

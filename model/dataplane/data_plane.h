@@ -168,6 +168,20 @@ class DataPlane {
   struct Job;
   struct Lane;
   struct ClusterQueue;
+  static constexpr uint64_t kNeverStamp = UINT64_MAX;  // an epoch stamp that matches none
+  // What the front end and routing learnt of a key, valid while the engine's state epoch reads
+  // what it read then (no event that may change the world has run since): that the key passed
+  // the front end's key checks (the account root, a default policy), and which HSMs of its
+  // cluster may serve it, with the material each holds. A workload's requests then skip the
+  // per-HSM std::map lookups, twice each (eligibility, then the material at the end of service).
+  // Refusals are never cached: they are worked out, and their messages written, as before.
+  struct KeyRoute {
+    uint64_t checked = kNeverStamp;  // epoch at which the key passed front_end's key checks
+    uint64_t routed = kNeverStamp;   // epoch at which `hsms` and `materials` were found
+    const Cluster* cluster = nullptr;
+    std::vector<uint32_t> hsms;       // active, serving HSMs of the cluster holding the key
+    std::vector<uint64_t> materials;  // the key's material on each of them
+  };
 
   uint32_t new_job();
   void start_job(Job& j, CryptoOp op, CryptoClient& client, uint64_t tag);
@@ -189,6 +203,8 @@ class DataPlane {
   Lane& new_lane(uint32_t hsm);
   const Cluster* cluster_of(uint32_t store, const CustomKeyStore& s);
   bool holds_key(const Hsm& h, uint64_t handle) const;
+  // The cached route of `key` if it is still valid (see KeyRoute), else null.
+  const KeyRoute* cached_route(uint32_t key) const;
   // The AAD of a blob of `key_id` under `context` (crypto::blob_aad; the seeded bug
   // context_without_lengths drops the length prefixes).
   crypto::Result<std::vector<uint8_t>> aad_of(std::string_view key_id,
@@ -212,6 +228,7 @@ class DataPlane {
   std::vector<uint32_t> free_jobs_;
   std::vector<const Cluster*> store_clusters_;  // cluster_of's last answer, by key store index
   std::vector<uint32_t> eligible_;              // route's scratch list of HSMs
+  std::vector<KeyRoute> routes_;                // by key index
   std::vector<std::unique_ptr<Lane>> lanes_;    // by HSM index
   std::vector<std::unique_ptr<ClusterQueue>> cluster_queues_;  // by cluster index
   std::vector<HsmUsage> usage_;

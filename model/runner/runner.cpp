@@ -268,15 +268,20 @@ class Runner final : public CryptoClient, public RequestRecorder {
   // A workload's request is finished.
   void record(CryptoOp op, const CryptoAnswer& a, sim::Duration latency) override {
     OperationStats*& stats = crypto_stats_[static_cast<std::size_t>(op)];
-    if (!stats) stats = &operations_[to_string(op)];
+    if (!stats) [[unlikely]] {
+      stats = &operations_[to_string(op)];
+    }
     MetricsSeries::Counter& counter = crypto_counters_[static_cast<std::size_t>(op)];
-    if (!counter) counter = series_.counter(crypto_op_names_[static_cast<std::size_t>(op)]);
+    if (!counter) [[unlikely]] {
+      counter = series_.counter(crypto_op_names_[static_cast<std::size_t>(op)]);
+    }
     series_.record(counter, a.ok, a.exception, latency);
     ++stats->count;
-    if (a.ok)
+    if (a.ok) [[likely]] {
       ++stats->ok;
-    else
+    } else {
       ++stats->errors[std::string(a.exception)];
+    }
     stats->latency.record(latency.ns());
     stats->queue_wait.record(a.queue_wait.ns());
   }

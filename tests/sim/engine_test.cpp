@@ -194,6 +194,38 @@ TEST_F(EngineTest, ObserverIsCalledAfterEveryEvent) {
   EXPECT_EQ(seen.events_recorded_at_call, (std::vector<std::size_t>{1, 2, 3}));
 }
 
+// The state epoch stamps what a model caches: it must move after any event that may have
+// changed state, and at every run call (code between runs may change anything), and stay put
+// across events that declared they changed nothing (skip_observer).
+TEST_F(EngineTest, StateEpochMovesUnlessTheEventSkipsTheObserver) {
+  std::vector<uint64_t> epoch_in_event;
+  auto quiet = [&] {
+    engine.skip_observer();
+    epoch_in_event.push_back(engine.state_epoch());
+  };
+  auto loud = [&] { epoch_in_event.push_back(engine.state_epoch()); };
+  engine.schedule_at(at_ns(1), quiet);
+  engine.schedule_at(at_ns(2), quiet);
+  engine.schedule_at(at_ns(3), loud);
+  engine.schedule_at(at_ns(4), quiet);
+  engine.schedule_at(at_ns(10), quiet);
+  const uint64_t before = engine.state_epoch();
+  engine.run_until(at_ns(5));
+  const uint64_t after_first_run = engine.state_epoch();
+  engine.run_until(at_ns(20));
+  ASSERT_EQ(epoch_in_event.size(), 5u);
+  EXPECT_GT(epoch_in_event[0], before);             // the run call moved it
+  EXPECT_EQ(epoch_in_event[1], epoch_in_event[0]);  // a quiet event did not
+  EXPECT_EQ(epoch_in_event[2], epoch_in_event[1]);  // seen inside the loud event: not yet
+  EXPECT_GT(epoch_in_event[3], epoch_in_event[2]);  // after the loud event it moved
+  EXPECT_EQ(after_first_run, epoch_in_event[3]);    // the quiet last event left it
+  EXPECT_GT(epoch_in_event[4], after_first_run);    // the second run call moved it
+  const uint64_t before_one = engine.state_epoch();
+  engine.schedule_at(at_ns(30), quiet);
+  EXPECT_TRUE(engine.run_one(Time::max()));
+  EXPECT_GT(engine.state_epoch(), before_one);  // so does run_one
+}
+
 TEST_F(EngineTest, RunOneDispatchesOnlyUpToTheHorizon) {
   engine.schedule_at(at_ns(10), recorder.record(1));
   EXPECT_FALSE(engine.run_one(at_ns(9)));
