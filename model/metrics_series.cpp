@@ -6,17 +6,6 @@
 
 namespace hsmsim::model {
 
-void MetricsSeries::record(Counter op, bool ok, std::string_view exception, sim::Duration latency) {
-  Interval& i = *op;
-  ++i.count;
-  if (ok) [[likely]] {
-    ++i.ok;
-  } else {
-    ++i.errors[std::string(exception)];
-  }
-  i.latency.record(latency.ns());
-}
-
 void MetricsSeries::add(double time_s, std::string series, std::string label, double value) {
   rows_.push_back(MetricRow{time_s, std::move(series), std::move(label), value});
 }

@@ -56,7 +56,15 @@ class MetricsSeries {
   void record(const std::string& op, bool ok, std::string_view exception, sim::Duration latency) {
     record(counter(op), ok, exception, latency);
   }
-  void record(Counter op, bool ok, std::string_view exception, sim::Duration latency);
+  void record(Counter op, bool ok, std::string_view exception, sim::Duration latency) {
+    ++op->count;
+    if (ok) [[likely]] {
+      ++op->ok;
+    } else {
+      ++op->errors[std::string(exception)];
+    }
+    op->latency.record(latency.ns());
+  }
   // Closes the interval ending at `now`: appends its rows, sampling the world's state.
   void sample(sim::Time now, const World& world);
 

@@ -35,9 +35,14 @@ constexpr double kTwoPow53 = 9007199254740992.0;  // 2^53
 constexpr double kTwoPowMinus53 = 1.0 / kTwoPow53;
 
 struct Ziggurat {
-  // A 53-bit j is accepted at once in layer i when j < k[i]; the variate is then j * w[i].
-  std::array<uint64_t, kLayers> k{};
-  std::array<double, kLayers> w{};
+  // A 53-bit j is accepted at once in layer i when j < core[i].k; the variate is then
+  // j * core[i].w. The two sit side by side: a draw reads one cache line of the table, not
+  // two (a random layer is a likely L1 miss while AES buffers share the cache).
+  struct Core {
+    uint64_t k = 0;
+    double w = 0;
+  };
+  std::array<Core, kLayers> core{};
   // f[i] = f(x_i): density (unnormalised, f(0) = 1) at the right edge of layer i.
   std::array<double, kLayers> f{};
 };
@@ -48,19 +53,19 @@ template <typename Density, typename Inverse>
 Ziggurat build_ziggurat(double r, double v, Density density, Inverse inverse) noexcept {
   Ziggurat z;
   const double q = v / density(r);  // width of the base strip
-  z.k[0] = static_cast<uint64_t>((r / q) * kTwoPow53);
-  z.k[1] = 0;  // x_0 = 0: the top layer has no fully-inside part, always the wedge test
-  z.w[0] = q / kTwoPow53;
-  z.w[kLayers - 1] = r / kTwoPow53;
+  z.core[0].k = static_cast<uint64_t>((r / q) * kTwoPow53);
+  z.core[1].k = 0;  // x_0 = 0: the top layer has no fully-inside part, always the wedge test
+  z.core[0].w = q / kTwoPow53;
+  z.core[kLayers - 1].w = r / kTwoPow53;
   z.f[0] = 1.0;
   z.f[kLayers - 1] = density(r);
   double x_outer = r;
   for (int i = kLayers - 2; i >= 1; --i) {
     const double x = inverse(v / x_outer + density(x_outer));
-    z.k[i + 1] = static_cast<uint64_t>((x / x_outer) * kTwoPow53);
+    z.core[i + 1].k = static_cast<uint64_t>((x / x_outer) * kTwoPow53);
     x_outer = x;
     z.f[i] = density(x);
-    z.w[i] = x / kTwoPow53;
+    z.core[i].w = x / kTwoPow53;
   }
   return z;
 }
@@ -186,8 +191,8 @@ double RandomStream::next_exponential() {
     const uint64_t bits = next_u64();
     const auto layer = static_cast<size_t>(bits & 0xFF);
     const uint64_t j = bits >> 11;
-    const double x = static_cast<double>(j) * z.w[layer];
-    if (j < z.k[layer]) {
+    const double x = static_cast<double>(j) * z.core[layer].w;
+    if (j < z.core[layer].k) {
       return x;  // inside the layer's core rectangle: ~99% of draws
     }
     if (layer == 0) {
@@ -209,8 +214,8 @@ double RandomStream::next_normal() {
     const auto layer = static_cast<size_t>(bits & 0xFF);
     const bool negative = ((bits >> 8) & 1) != 0;  // bits 8..10 are otherwise unused
     const uint64_t j = bits >> 11;
-    double x = static_cast<double>(j) * z.w[layer];
-    if (j < z.k[layer]) {
+    double x = static_cast<double>(j) * z.core[layer].w;
+    if (j < z.core[layer].k) {
       return negative ? -x : x;
     }
     if (layer == 0) {

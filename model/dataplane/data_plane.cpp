@@ -117,6 +117,14 @@ struct DataPlane::ClusterQueue {
   std::deque<uint32_t> queue;
 };
 
+template <typename... Parts>
+void DataPlane::refuse(Job& j, std::string_view exception, const Parts&... parts) {
+  j.ok = false;
+  j.exception = exception;
+  j.message.clear();
+  (j.message.append(std::string_view(parts)), ...);
+}
+
 DataPlane::DataPlane(sim::Engine& engine, sim::Trace& trace, const Timing& timing,
                      CloudHsm& cloudhsm, Kms& kms, KeyVault& vault, DataPlaneConfig config,
                      uint64_t seed, BugSet bugs)
@@ -434,8 +442,8 @@ bool DataPlane::front_end(Job& j) {
     if (j.store != kNoIndex) {
       const CustomKeyStore& s = *kms_.stores()[j.store];
       if (s.state != ConnectionState::CONNECTED) [[unlikely]] {
-        refuse(j, kStoreInvalidState,
-               "Custom key store " + s.id + " is not connected (" + to_string(s.state) + ")");
+        refuse(j, kStoreInvalidState, "Custom key store ", s.id, " is not connected (",
+               to_string(s.state), ")");
         return false;
       }
     }
@@ -451,7 +459,7 @@ bool DataPlane::front_end(Job& j) {
       if (j.principal.empty() && routes_[keys[i]].checked == epoch) continue;
       const KmsKey& k = *kms_.keys()[keys[i]];
       if (k.deleted) [[unlikely]] {
-        refuse(j, kNotFound, "Key '" + k.arn + "' does not exist");
+        refuse(j, kNotFound, "Key '", k.arn, "' does not exist");
         return false;
       }
       // The default key policy lets the account root do everything: no policy to evaluate.
@@ -460,9 +468,8 @@ bool DataPlane::front_end(Job& j) {
         const std::string& principal = j.principal.empty() ? account_root_arn() : j.principal;
         const std::string& action = policy_action(j.op, j.op == CryptoOp::ReEncrypt && i == 0);
         if (!kms_.authorized(k, principal, action)) [[unlikely]] {
-          refuse(j, kAccessDenied,
-                 "User: " + principal + " is not authorized to perform: " + action +
-                     " on resource: " + k.arn);
+          refuse(j, kAccessDenied, "User: ", principal, " is not authorized to perform: ", action,
+                 " on resource: ", k.arn);
           return false;
         }
       }
@@ -471,13 +478,13 @@ bool DataPlane::front_end(Job& j) {
           case KeyState::Enabled:
             break;
           case KeyState::Disabled:
-            refuse(j, kDisabled, k.arn + " is disabled.");
+            refuse(j, kDisabled, k.arn, " is disabled.");
             return false;
           case KeyState::PendingDeletion:
-            refuse(j, kInvalidState, k.arn + " is pending deletion.");
+            refuse(j, kInvalidState, k.arn, " is pending deletion.");
             return false;
           case KeyState::Unavailable:
-            refuse(j, kInvalidState, k.arn + " is unavailable.");
+            refuse(j, kInvalidState, k.arn, " is unavailable.");
             return false;
         }
       }
@@ -498,8 +505,8 @@ bool DataPlane::front_end(Job& j) {
     const CustomKeyStore& s = *kms_.stores()[store];
     if (!kms_.cluster_reachable(s.cluster_id)) [[unlikely]] {
       refuse(j, j.op == CryptoOp::GenerateRandom ? kDependencyTimeout : kInvalidState,
-             "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id +
-                 " (network partition).");
+             "KMS cannot communicate with your CloudHSM cluster ", s.cluster_id,
+             " (network partition).");
       return false;
     }
   }
@@ -522,12 +529,6 @@ bool DataPlane::front_end(Job& j) {
     return false;
   }
   return true;
-}
-
-void DataPlane::refuse(Job& j, std::string_view exception, std::string message) {
-  j.ok = false;
-  j.exception = exception;
-  j.message = std::move(message);
 }
 
 // --- the cluster -----------------------------------------------------------------------------
@@ -630,8 +631,7 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   const KeyRoute* cached = key == kNoIndex ? nullptr : cached_route(key);
   const Cluster* c = cached ? cached->cluster : cluster_of(store, s);
   if (!c || !kms_.cluster_reachable(s.cluster_id)) [[unlikely]] {
-    refuse(j, unreachable,
-           "KMS cannot communicate with your CloudHSM cluster " + s.cluster_id + ".");
+    refuse(j, unreachable, "KMS cannot communicate with your CloudHSM cluster ", s.cluster_id, ".");
     return false;
   }
   const std::vector<uint32_t>* eligible_list = &eligible_;
@@ -665,13 +665,12 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
       }
     }
     if (serving == 0) [[unlikely]] {
-      refuse(j, unreachable, "The CloudHSM cluster " + c->id + " has no active HSM.");
+      refuse(j, unreachable, "The CloudHSM cluster ", c->id, " has no active HSM.");
       return false;
     }
     if (list.empty()) [[unlikely]] {
-      refuse(j, kInvalidState,
-             "The key material of " + kms_.keys()[key]->arn +
-                 " is not on any active HSM of cluster " + c->id + ".");
+      refuse(j, kInvalidState, "The key material of ", kms_.keys()[key]->arn,
+             " is not on any active HSM of cluster ", c->id, ".");
       return false;
     }
     if (found) {
@@ -774,7 +773,7 @@ void DataPlane::end_service(uint32_t hsm, uint32_t id) {
   u.busy = u.busy + (engine_.now() - j.started);
   const Hsm& h = *cloudhsm_.hsms()[hsm];
   if (!h.is_active_and_serving()) [[unlikely]] {
-    refuse(j, kInvalidState, "The HSM " + h.id + " stopped serving during the request.");
+    refuse(j, kInvalidState, "The HSM ", h.id, " stopped serving during the request.");
     answer(id, j.one_way);
     fail_lane(hsm, "The HSM " + h.id + " stopped serving.");
     return;
@@ -846,9 +845,8 @@ void DataPlane::do_work(Job& j) {
     return it->second.material;
   };
   auto missing = [&](uint32_t key) {
-    refuse(j, kInvalidState,
-           "The key material of " + kms_.keys()[key]->arn + " is not on HSM " +
-               cloudhsm_.hsms()[j.hsm]->id + ".");
+    refuse(j, kInvalidState, "The key material of ", kms_.keys()[key]->arn, " is not on HSM ",
+           cloudhsm_.hsms()[j.hsm]->id, ".");
   };
   auto seal = [&](std::span<const uint8_t> plaintext) {
     const std::optional<uint64_t> material = material_of(j.key);

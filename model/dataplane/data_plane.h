@@ -196,7 +196,13 @@ class DataPlane {
   void serve_next(uint32_t hsm);
   void fail_lane(uint32_t hsm, std::string_view why);
   void do_work(Job& j);
-  void refuse(Job& j, std::string_view exception, std::string message);
+  // Refuses the job with `exception` and the message made of `parts` (strings, views,
+  // literals). Refusals are the rare path, so the message is built in here, out of line: a
+  // branch that refuses costs its hot function a call, not the string code, and a served
+  // request's code packs into fewer cache lines (they share L1i with OpenSSL's GCM code).
+  template <typename... Parts>
+  [[gnu::cold, gnu::noinline]] void refuse(Job& j, std::string_view exception,
+                                           const Parts&... parts);
   // Hands the answer to the client, who receives it `return_path` from now.
   void answer(uint32_t job, sim::Duration return_path);
   Lane& lane(uint32_t hsm);

@@ -125,8 +125,8 @@ std::optional<ApiResult> Kms::two_hsm_rule_error(const Cluster& c) const {
                                                 "Availability Zones.");
 }
 
-bool Kms::internal_error_now() {
-  if (internal_error_probability_ <= 0 || engine_.now() >= internal_error_until_) return false;
+bool Kms::internal_error_drawn() {
+  if (engine_.now() >= internal_error_until_) return false;
   return rng_.next_double() < internal_error_probability_;
 }
 
