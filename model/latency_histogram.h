@@ -81,11 +81,13 @@ class LatencyHistogram {
     return uint64_t{1} << (e - (kSubBits - 1));
   }
 
-  std::array<uint64_t, kBuckets> counts_{};
+  // The totals first: with whatever holds the histogram (an operation's counts), they share a
+  // cache line, instead of sitting 29 KiB further on past the buckets.
   uint64_t count_ = 0;
   double sum_ = 0;
   uint64_t min_ = UINT64_MAX;
   uint64_t max_ = 0;
+  std::array<uint64_t, kBuckets> counts_{};
 };
 
 }  // namespace hsmsim::model

@@ -6,6 +6,25 @@
 
 namespace hsmsim::model {
 
+namespace {
+
+void merge(MetricsSeries::Interval& into, const MetricsSeries::Interval& from) {
+  into.count += from.count;
+  into.ok += from.ok;
+  into.latency.merge(from.latency);
+  for (const auto& [exception, n] : from.errors)
+    into.errors[exception] += n;
+}
+
+}  // namespace
+
+MetricsSeries::Interval MetricsSeries::total(const std::string& op) const {
+  Interval sum;
+  if (auto closed = closed_.find(op); closed != closed_.end()) merge(sum, closed->second);
+  if (auto current = current_.find(op); current != current_.end()) merge(sum, current->second);
+  return sum;
+}
+
 void MetricsSeries::add(double time_s, std::string series, std::string label, double value) {
   rows_.push_back(MetricRow{time_s, std::move(series), std::move(label), value});
 }
@@ -26,8 +45,10 @@ void MetricsSeries::sample(sim::Time now, const World& world) {
     }
   }
   // Operations keep their rows (at zero) once seen, so a plot's line does not just stop.
-  for (auto& [op, i] : current_)
+  for (auto& [op, i] : current_) {
+    merge(closed_[op], i);
     i = Interval{};
+  }
 
   const CloudHsm& cloudhsm = world.cloudhsm();
   const DataPlane& data = world.data_plane();

@@ -44,8 +44,8 @@ class MetricsSeries {
   struct Interval {
     uint64_t count = 0;
     uint64_t ok = 0;
+    LatencyHistogram latency;  // its totals share the first cache line with the counts
     std::map<std::string, uint64_t> errors;
-    LatencyHistogram latency;
   };
   // Names one operation's figures without a lookup by name: valid as long as the series.
   using Counter = Interval*;
@@ -67,6 +67,9 @@ class MetricsSeries {
   }
   // Closes the interval ending at `now`: appends its rows, sampling the world's state.
   void sample(sim::Time now, const World& world);
+  // Everything recorded for `op` so far, the closed intervals and the current one (zero if
+  // nothing was): the run summary's counts and latencies, recorded once per request.
+  Interval total(const std::string& op) const;
 
   const std::vector<MetricRow>& rows() const { return rows_; }
 
@@ -76,7 +79,8 @@ class MetricsSeries {
   sim::Duration interval_;
   sim::Time last_;
   std::map<std::string, Interval> current_;
-  std::vector<int64_t> busy_before_;  // per HSM: busy ns at the start of the interval
+  std::map<std::string, Interval> closed_;  // the sums of the closed intervals, by operation
+  std::vector<int64_t> busy_before_;        // per HSM: busy ns at the start of the interval
   std::vector<uint64_t> ops_before_;
   std::vector<MetricRow> rows_;
 };

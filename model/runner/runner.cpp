@@ -24,11 +24,9 @@ using scenario::StepKind;
 using scenario::Value;
 
 // Per-action outcome counts and answer times of the calls made by steps.
+// What the summary adds, per operation, to the metrics series' totals (counts, errors,
+// latency): how long data-plane requests queued at the HSMs.
 struct OperationStats {
-  uint64_t count = 0;
-  uint64_t ok = 0;
-  std::map<std::string, uint64_t> errors;
-  LatencyHistogram latency;
   LatencyHistogram queue_wait;  // data plane only
 };
 
@@ -276,13 +274,6 @@ class Runner final : public CryptoClient, public RequestRecorder {
       counter = series_.counter(crypto_op_names_[static_cast<std::size_t>(op)]);
     }
     series_.record(counter, a.ok, a.exception, latency);
-    ++stats->count;
-    if (a.ok) [[likely]] {
-      ++stats->ok;
-    } else {
-      ++stats->errors[std::string(a.exception)];
-    }
-    stats->latency.record(latency.ns());
     stats->queue_wait.record(a.queue_wait.ns());
   }
 
@@ -315,12 +306,6 @@ class Runner final : public CryptoClient, public RequestRecorder {
     const std::string op =
         action->service == "cli" ? "cli:" + std::string(action->name) : std::string(action->name);
     OperationStats& stats = operations_[op];
-    ++stats.count;
-    if (answer.ok)
-      ++stats.ok;
-    else
-      ++stats.errors[answer.exception];
-    stats.latency.record((engine_.now() - *r.at).ns());
     series_.record(op, answer.ok, answer.exception, engine_.now() - *r.at);
     if (r.queue_wait) stats.queue_wait.record(r.queue_wait->ns());
     check_expectation(index);
@@ -569,14 +554,15 @@ class Runner final : public CryptoClient, public RequestRecorder {
     Json ops = Json::object();
     const double active = workload_active_seconds();
     for (const auto& [action, s] : operations_) {
+      const MetricsSeries::Interval total = series_.total(action);
       Json errors = Json::object();
-      for (const auto& [e, n] : s.errors)
+      for (const auto& [e, n] : total.errors)
         errors[e] = n;
-      const LatencyHistogram& l = s.latency;
+      const LatencyHistogram& l = total.latency;
       ops[action] = Json{
-          {"count", s.count},
-          {"ok", s.ok},
-          {"ok_per_s", active > 0 ? static_cast<double>(s.ok) / active : 0.0},
+          {"count", total.count},
+          {"ok", total.ok},
+          {"ok_per_s", active > 0 ? static_cast<double>(total.ok) / active : 0.0},
           {"errors", errors},
           {"latency_ms",
            {{"mean", l.mean_ns() * 1e-6},
