@@ -169,7 +169,8 @@ uint32_t DataPlane::new_job() {
   return static_cast<uint32_t>(jobs_.size() - 1);
 }
 
-void DataPlane::release(uint32_t id) {
+// Inlined into answer(): see do_work.
+[[gnu::always_inline]] inline void DataPlane::release(uint32_t id) {
   Job& j = *jobs_[id];
   if (j.owns) {
     j.principal.clear();
@@ -790,7 +791,8 @@ void DataPlane::end_service(uint32_t hsm, uint32_t id) {
   serve_next(hsm);
 }
 
-void DataPlane::serve_next(uint32_t hsm) {
+// Inlined into end_service(): see do_work.
+[[gnu::always_inline]] inline void DataPlane::serve_next(uint32_t hsm) {
   Lane& l = lane(hsm);
   if (!l.queue.empty()) {
     const uint32_t next = l.queue.front();
@@ -832,7 +834,13 @@ void DataPlane::fail_lane(uint32_t hsm, std::string_view why) {
 }
 
 // The AES work, on HSM j.hsm (or in KMS itself for a key outside any store).
-void DataPlane::do_work(Job& j) {
+//
+// do_work, release and serve_next are inlined into their callers on purpose: end_service then
+// runs a served request's whole tail in one function. Measured with the e2e bench scenario
+// (min of 10 interleaved runs): 679 -> 660 ns per request. The figure is as much code layout
+// as calls saved (inlining do_work alone cost 14 ns, adding answer too cost 11), so re-measure
+// after changing this path.
+[[gnu::always_inline]] inline void DataPlane::do_work(Job& j) {
   const bool on_hsm = j.hsm != kNoIndex;
   crypto::RandomSource& random = on_hsm ? *lane(j.hsm).random : vault_.kms_random();
   auto material_of = [&](uint32_t key) -> std::optional<uint64_t> {
