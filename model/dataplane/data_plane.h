@@ -198,8 +198,8 @@ class DataPlane {
   void do_work(Job& j);
   // Refuses the job with `exception` and the message made of `parts` (strings, views,
   // literals). Refusals are the rare path, so the message is built in here, out of line: a
-  // branch that refuses costs its hot function a call, not the string code, and a served
-  // request's code packs into fewer cache lines (they share L1i with OpenSSL's GCM code).
+  // branch that refuses costs its hot function a call, not the string code, and the code a
+  // served request runs stays compact.
   template <typename... Parts>
   [[gnu::cold, gnu::noinline]] void refuse(Job& j, std::string_view exception,
                                            const Parts&... parts);

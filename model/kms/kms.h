@@ -94,9 +94,7 @@ class Kms {
   bool authorized(const KmsKey& k, const std::string& principal, const std::string& action) const;
   // A kms_internal_error fault: whether this request fails (draws from the fault's stream).
   // Inline: every data-plane request asks, and almost always no such fault was injected.
-  bool internal_error_now() {
-    return internal_error_probability_ > 0 && internal_error_drawn();
-  }
+  bool internal_error_now() { return internal_error_probability_ > 0 && internal_error_drawn(); }
   const std::string& region() const { return region_; }
 
  private:
