@@ -1,5 +1,7 @@
 #include "bench/e2e_bench.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <ctime>
 #include <stdexcept>
@@ -23,42 +25,8 @@ double thread_cpu_seconds() {
 constexpr double kRatePerSecond = 200'000;
 
 scenario::Scenario bench_scenario(std::size_t payload_bytes, uint64_t requests, uint64_t seed) {
-  const std::string text = R"(
-version: 1
-name: bench-e2e
-quotas: {key_store_rps: unlimited, account_rps: unlimited}
-hsm: {service_time: {exponential: {mean: 10us}}, concurrency: 4, routing: round_robin}
-network: {rtt: 100us}
-timing: {api_rtt: 200us}
-world:
-  clusters:
-    - name: c1
-      azs: [us-east-1a, us-east-1b]
-      state: ACTIVE
-      hsms: [us-east-1a, us-east-1b]
-      users: [{name: kmsuser, role: CU, password: benchPassw0rd}]
-  key_stores:
-    - {name: ks1, cluster: c1, password: benchPassw0rd, state: CONNECTED}
-  keys:
-    - {name: k1, key_store: ks1}
-invariants: []
-workloads:
-  - name: encrypt
-    arrivals: {poisson: 200000/s}
-    keys: [k1]
-    mix: {Encrypt: 1}
-    encryption_context: {app: bench}
-)";
-  scenario::Scenario s = scenario::load_scenario_text(text, "bench-e2e");
-  s.seed = seed;
-  s.workloads.front().plaintext_bytes = static_cast<uint32_t>(payload_bytes);
-  // Arrivals stop once `requests` have been offered on average; the horizon lets the last
-  // ones finish.
-  const auto active = sim::Duration::nanoseconds(
-      static_cast<int64_t>(static_cast<double>(requests) / kRatePerSecond * 1e9));
-  s.workloads.front().stop = active;
-  s.until = active + sim::Duration::seconds(1);
-  return s;
+  return scenario::load_scenario_text(e2e_bench_scenario_yaml(payload_bytes, requests, seed),
+                                      "bench-e2e");
 }
 
 struct RunFigures {
@@ -83,6 +51,43 @@ RunFigures run_once(const scenario::Scenario& s) {
 }
 
 }  // namespace
+
+std::string e2e_bench_scenario_yaml(std::size_t payload_bytes, uint64_t requests, uint64_t seed) {
+  // Arrivals stop once `requests` have been offered on average; the horizon lets the last
+  // ones finish.
+  const auto active_ns = static_cast<int64_t>(static_cast<double>(requests) / kRatePerSecond * 1e9);
+  return fmt::format(R"(version: 1
+name: bench-e2e
+seed: {seed}
+until: {until}ns
+quotas: {{key_store_rps: unlimited, account_rps: unlimited}}
+hsm: {{service_time: {{exponential: {{mean: 10us}}}}, concurrency: 4, routing: round_robin}}
+network: {{rtt: 100us}}
+timing: {{api_rtt: 200us}}
+world:
+  clusters:
+    - name: c1
+      azs: [us-east-1a, us-east-1b]
+      state: ACTIVE
+      hsms: [us-east-1a, us-east-1b]
+      users: [{{name: kmsuser, role: CU, password: benchPassw0rd}}]
+  key_stores:
+    - {{name: ks1, cluster: c1, password: benchPassw0rd, state: CONNECTED}}
+  keys:
+    - {{name: k1, key_store: ks1}}
+invariants: []
+workloads:
+  - name: encrypt
+    arrivals: {{poisson: 200000/s}}
+    keys: [k1]
+    mix: {{Encrypt: 1}}
+    encryption_context: {{app: bench}}
+    stop: {stop}ns
+    plaintext_bytes: {bytes}
+)",
+                     fmt::arg("seed", seed), fmt::arg("until", active_ns + 1'000'000'000),
+                     fmt::arg("stop", active_ns), fmt::arg("bytes", payload_bytes));
+}
 
 std::vector<E2eBenchResult> run_e2e_bench(const E2eBenchOptions& options) {
   if (options.payload_sizes.empty() || options.payload_sizes.size() > kCryptoBenchSizesMax) {

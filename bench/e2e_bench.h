@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace hsmsim::bench {
@@ -35,6 +36,10 @@ struct E2eBenchResult {
 };
 
 inline constexpr uint64_t kE2eBenchRequestsMax = 100'000'000;
+
+// The scenario one e2e run executes, as `hsmsim run` reads it: `payload_bytes` of plaintext
+// per Encrypt, arrivals offered until `requests` are expected, then a second to finish.
+std::string e2e_bench_scenario_yaml(std::size_t payload_bytes, uint64_t requests, uint64_t seed);
 
 // Bad options (sizes outside 1..4096, no sizes, requests or repetitions out of range):
 // std::invalid_argument.

@@ -106,6 +106,11 @@ int crypto_bench(const BenchOptions& options) {
 
 // Simulated Encrypt requests through the whole stack beside raw EVP, same process.
 int e2e_bench(const BenchOptions& options) {
+  if (options.print_scenario) {
+    const bench::E2eBenchOptions defaults;
+    std::cout << bench::e2e_bench_scenario_yaml(1024, defaults.requests, defaults.seed);
+    return kOk;
+  }
   std::vector<bench::E2eBenchResult> results;
   try {
     results = bench::run_e2e_bench(bench::E2eBenchOptions{});

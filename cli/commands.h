@@ -56,6 +56,7 @@ struct BenchOptions {
   bool json = false;
   std::vector<std::size_t> pending;  // scheduler: pending sizes (default 1e3, 1e5, 1e6)
   std::optional<uint64_t> events;    // scheduler: events per size
+  bool print_scenario = false;       // e2e: print the 1 KiB run's scenario, run nothing
 };
 int bench_command(const BenchOptions& options);
 

@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench.json, "Print results as JSON");
   bench_cmd->add_option("--pending", bench.pending, "scheduler: pending event counts");
   bench_cmd->add_option("--events", bench.events, "scheduler: events per measurement");
+  bench_cmd->add_flag("--print-scenario", bench.print_scenario,
+                      "e2e: print the scenario of one 1 KiB run (for `hsmsim run`) instead");
 
   try {
     app.parse(argc, argv);

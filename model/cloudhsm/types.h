@@ -60,6 +60,12 @@ struct HsmKey {
 struct HsmData {
   std::map<std::string, HsmUser> users;
   std::map<uint64_t, HsmKey> keys;
+
+  // The key with this handle, or null.
+  const HsmKey* find_key(uint64_t handle) const {
+    const auto it = keys.find(handle);
+    return it == keys.end() ? nullptr : &it->second;
+  }
 };
 
 struct Hsm {

@@ -451,13 +451,12 @@ bool DataPlane::front_end(Job& j) {
   } else {
     const std::array<uint32_t, 2> keys = {j.op == CryptoOp::ReEncrypt ? j.source_key : j.key,
                                           j.op == CryptoOp::ReEncrypt ? j.key : kNoIndex};
-    if (routes_.size() < kms_.keys().size()) routes_.resize(kms_.keys().size());
     const uint64_t epoch = engine_.state_epoch();
     for (std::size_t i = 0; i < keys.size(); ++i) {
       if (keys[i] == kNoIndex) continue;
       // The account root on a key with the default policy: checks that passed at this epoch
       // pass again (the action does not matter, and nothing they read has changed).
-      if (j.principal.empty() && routes_[keys[i]].checked == epoch) continue;
+      if (j.principal.empty() && key_route(keys[i]).checked == epoch) continue;
       const KmsKey& k = *kms_.keys()[keys[i]];
       if (k.deleted) [[unlikely]] {
         refuse(j, kNotFound, "Key '", k.arn, "' does not exist");
@@ -489,7 +488,7 @@ bool DataPlane::front_end(Job& j) {
             return false;
         }
       }
-      if (root_by_default) routes_[keys[i]].checked = epoch;
+      if (root_by_default) key_route(keys[i]).checked = epoch;
     }
   }
   if (kms_.internal_error_now()) [[unlikely]] {
@@ -566,10 +565,6 @@ const Cluster* DataPlane::cluster_of(uint32_t store, const CustomKeyStore& s) {
   return known != nullptr && known->state != ClusterState::DELETED ? known : nullptr;
 }
 
-bool DataPlane::holds_key(const Hsm& h, uint64_t handle) const {
-  return h.data.keys.find(handle) != h.data.keys.end();
-}
-
 void DataPlane::arrive(uint32_t id) {
   engine_.skip_observer();  // requests change nothing that waits and monitors watch
   Job& j = *jobs_[id];
@@ -610,10 +605,50 @@ void DataPlane::arrive(uint32_t id) {
   }
 }
 
+DataPlane::KeyRoute& DataPlane::key_route(uint32_t key) {
+  if (routes_.size() <= key) routes_.resize(kms_.keys().size());
+  return routes_[key];
+}
+
 const DataPlane::KeyRoute* DataPlane::cached_route(uint32_t key) const {
   if (key >= routes_.size()) return nullptr;
   const KeyRoute& r = routes_[key];
   return r.routed == engine_.state_epoch() ? &r : nullptr;
+}
+
+// The active, serving HSMs of `c` that hold the key (any of them for GenerateRandom, key ==
+// kNoIndex), in the cluster's order, with the key's material on each.
+const DataPlane::KeyRoute* DataPlane::find_route(Job& j, uint32_t key, const Cluster& c,
+                                                 std::string_view unreachable) {
+  KeyRoute& r = key == kNoIndex ? any_hsm_ : key_route(key);
+  r.routed = kNeverStamp;
+  r.cluster = &c;
+  r.hsms.clear();
+  r.materials.clear();
+  const uint64_t handle = key == kNoIndex ? 0 : kms_.keys()[key]->backing_handle;
+  std::size_t serving = 0;
+  for (uint32_t h : c.hsms) {
+    const Hsm& hsm = *cloudhsm_.hsms()[h];
+    if (!hsm.is_active_and_serving()) continue;
+    ++serving;
+    if (key == kNoIndex) {
+      r.hsms.push_back(h);
+    } else if (const HsmKey* held = hsm.data.find_key(handle)) {
+      r.hsms.push_back(h);
+      r.materials.push_back(held->material);
+    }
+  }
+  if (serving == 0) [[unlikely]] {
+    refuse(j, unreachable, "The CloudHSM cluster ", c.id, " has no active HSM.");
+    return nullptr;
+  }
+  if (r.hsms.empty()) [[unlikely]] {
+    refuse(j, kInvalidState, "The key material of ", kms_.keys()[key]->arn,
+           " is not on any active HSM of cluster ", c.id, ".");
+    return nullptr;
+  }
+  if (key != kNoIndex) r.routed = engine_.state_epoch();
+  return &r;
 }
 
 // Chooses an HSM for the job among the active, serving HSMs that hold the key (any of them
@@ -626,61 +661,19 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   // GenerateRandom's error list has no KMSInvalidStateException: a store that is connected
   // but cannot reach an HSM answers as a timeout of the dependency (the docs are silent).
   const std::string_view unreachable = key == kNoIndex ? kDependencyTimeout : kInvalidState;
-  // The HSMs that may serve the job, in the cluster's order, and (for a key) its material on
-  // each: from the cache, or found and cached. A partition is not cached: it ends by the
-  // clock, not by an event.
-  const KeyRoute* cached = key == kNoIndex ? nullptr : cached_route(key);
-  const Cluster* c = cached ? cached->cluster : cluster_of(store, s);
+  // The HSMs that may serve the job come from the key's cache entry while it is valid. A
+  // partition is checked every time: it ends by the clock, not by an event.
+  const KeyRoute* r = key == kNoIndex ? nullptr : cached_route(key);
+  const Cluster* c = r ? r->cluster : cluster_of(store, s);
   if (!c || !kms_.cluster_reachable(s.cluster_id)) [[unlikely]] {
     refuse(j, unreachable, "KMS cannot communicate with your CloudHSM cluster ", s.cluster_id, ".");
     return false;
   }
-  const std::vector<uint32_t>* eligible_list = &eligible_;
-  const uint64_t* materials = nullptr;
-  if (cached) {
-    eligible_list = &cached->hsms;
-    materials = cached->materials.data();
-  } else {
-    const uint64_t handle = key == kNoIndex ? 0 : kms_.keys()[key]->backing_handle;
-    KeyRoute* found = nullptr;  // the cache entry to fill (GenerateRandom: none)
-    if (key != kNoIndex) {
-      if (routes_.size() <= key) routes_.resize(kms_.keys().size());
-      found = &routes_[key];
-      found->routed = kNeverStamp;
-      found->materials.clear();
-    }
-    std::vector<uint32_t>& list = found ? found->hsms : eligible_;
-    list.clear();
-    eligible_list = &list;
-    const auto& hsms = cloudhsm_.hsms();
-    std::size_t serving = 0;
-    for (uint32_t h : c->hsms) {
-      const Hsm& hsm = *hsms[h];
-      if (!hsm.is_active_and_serving()) continue;
-      ++serving;
-      if (!found) {
-        list.push_back(h);
-      } else if (const auto held = hsm.data.keys.find(handle); held != hsm.data.keys.end()) {
-        list.push_back(h);
-        found->materials.push_back(held->second.material);
-      }
-    }
-    if (serving == 0) [[unlikely]] {
-      refuse(j, unreachable, "The CloudHSM cluster ", c->id, " has no active HSM.");
-      return false;
-    }
-    if (list.empty()) [[unlikely]] {
-      refuse(j, kInvalidState, "The key material of ", kms_.keys()[key]->arn,
-             " is not on any active HSM of cluster ", c->id, ".");
-      return false;
-    }
-    if (found) {
-      found->cluster = c;
-      found->routed = engine_.state_epoch();
-      materials = found->materials.data();
-    }
+  if (!r) r = find_route(j, key, *c, unreachable);
+  if (!r) [[unlikely]] {
+    return false;
   }
-  const std::vector<uint32_t>& candidates = *eligible_list;
+  const std::vector<uint32_t>& candidates = r->hsms;
   const std::size_t eligible = candidates.size();
   const auto cluster_index = static_cast<uint32_t>(cloudhsm_.hsms()[c->hsms.front()]->cluster);
   if (cluster_queues_.size() <= cluster_index) cluster_queues_.resize(cluster_index + 1);
@@ -734,8 +727,8 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   // one do_work will use, while the epoch holds.
   const uint32_t hsm = candidates[chosen];
   j.routed_key = key;
-  j.routed_epoch = materials ? engine_.state_epoch() : kNeverStamp;
-  j.routed_material = materials ? materials[chosen] : 0;
+  j.routed_epoch = key != kNoIndex ? engine_.state_epoch() : kNeverStamp;
+  j.routed_material = key != kNoIndex ? r->materials[chosen] : 0;
   Lane& l = lane(hsm);
   if (l.busy < concurrency) {
     start_service(id, hsm);
@@ -810,7 +803,7 @@ void DataPlane::end_service(uint32_t hsm, uint32_t id) {
     const uint32_t key = j.op == CryptoOp::GenerateRandom
                              ? kNoIndex
                              : (j.op == CryptoOp::ReEncrypt && j.stage == 0 ? j.source_key : j.key);
-    if (key == kNoIndex || holds_key(h, kms_.keys()[key]->backing_handle)) {
+    if (key == kNoIndex || h.data.find_key(kms_.keys()[key]->backing_handle)) {
       const uint32_t next = *it;
       q.erase(it);
       start_service(next, hsm);
@@ -847,10 +840,9 @@ void DataPlane::fail_lane(uint32_t hsm, std::string_view why) {
     const KmsKey& k = *kms_.keys()[key];
     if (!on_hsm) return k.material;
     if (key == j.routed_key && j.routed_epoch == engine_.state_epoch()) return j.routed_material;
-    const Hsm& h = *cloudhsm_.hsms()[j.hsm];
-    auto it = h.data.keys.find(k.backing_handle);
-    if (it == h.data.keys.end()) return std::nullopt;
-    return it->second.material;
+    const HsmKey* held = cloudhsm_.hsms()[j.hsm]->data.find_key(k.backing_handle);
+    if (!held) return std::nullopt;
+    return held->material;
   };
   auto missing = [&](uint32_t key) {
     refuse(j, kInvalidState, "The key material of ", kms_.keys()[key]->arn, " is not on HSM ",

@@ -208,9 +208,12 @@ class DataPlane {
   Lane& lane(uint32_t hsm);
   Lane& new_lane(uint32_t hsm);
   const Cluster* cluster_of(uint32_t store, const CustomKeyStore& s);
-  bool holds_key(const Hsm& h, uint64_t handle) const;
+  KeyRoute& key_route(uint32_t key);  // the key's entry of routes_ (made on first use)
   // The cached route of `key` if it is still valid (see KeyRoute), else null.
   const KeyRoute* cached_route(uint32_t key) const;
+  // Finds, and for a key caches, the HSMs of `c` that may serve the job; null (the job
+  // refused) when there is none.
+  const KeyRoute* find_route(Job& j, uint32_t key, const Cluster& c, std::string_view unreachable);
   // The AAD of a blob of `key_id` under `context` (crypto::blob_aad; the seeded bug
   // context_without_lengths drops the length prefixes).
   crypto::Result<std::vector<uint8_t>> aad_of(std::string_view key_id,
@@ -233,9 +236,9 @@ class DataPlane {
   std::vector<std::unique_ptr<Job>> jobs_;
   std::vector<uint32_t> free_jobs_;
   std::vector<const Cluster*> store_clusters_;  // cluster_of's last answer, by key store index
-  std::vector<uint32_t> eligible_;              // route's scratch list of HSMs
   std::vector<KeyRoute> routes_;                // by key index
-  std::vector<std::unique_ptr<Lane>> lanes_;    // by HSM index
+  KeyRoute any_hsm_;  // GenerateRandom's route (no key, never cached): route's scratch
+  std::vector<std::unique_ptr<Lane>> lanes_;                   // by HSM index
   std::vector<std::unique_ptr<ClusterQueue>> cluster_queues_;  // by cluster index
   std::vector<HsmUsage> usage_;
   // The blob of the last seal. Every seal is answered in the event that made it (do_work is

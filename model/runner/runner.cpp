@@ -23,7 +23,6 @@ using scenario::Step;
 using scenario::StepKind;
 using scenario::Value;
 
-// Per-action outcome counts and answer times of the calls made by steps.
 // What the summary adds, per operation, to the metrics series' totals (counts, errors,
 // latency): how long data-plane requests queued at the HSMs.
 struct OperationStats {
