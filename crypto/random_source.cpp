@@ -91,6 +91,15 @@ void DeterministicDrbg::fill(uint8_t* out, std::size_t size) {
   buffered_ = kBufferBytes - size;
 }
 
+void DeterministicDrbg::fill_public(uint8_t* out, std::size_t size) {
+  if (size <= buffered_) [[likely]] {
+    std::memcpy(out, buffer_.data() + (kBufferBytes - buffered_), size);
+    buffered_ -= size;
+    return;
+  }
+  fill(out, size);
+}
+
 void DeterministicDrbg::keystream(uint8_t* out, std::size_t size) {
   while (size > 0) {
     const std::size_t chunk = std::min(size, kChunkBytes);

@@ -33,6 +33,9 @@ class RandomSource {
   virtual void fill(uint8_t* out, std::size_t size) = 0;
 
   void fill(std::span<uint8_t> out) { fill(out.data(), out.size()); }
+  // The same bytes as fill(), for a caller that publishes them at once (an IV, which every
+  // blob carries in the clear): the source need not wipe its own copy of them.
+  virtual void fill_public(uint8_t* out, std::size_t size) { fill(out, size); }
   template <std::size_t N>
   std::array<uint8_t, N> draw() {
     std::array<uint8_t, N> out;
@@ -54,6 +57,8 @@ class DeterministicDrbg final : public RandomSource {
 
   using RandomSource::fill;
   void fill(uint8_t* out, std::size_t size) override;
+  // From the buffer without wiping it: one IV per Encrypt, so this is the DRBG's usual draw.
+  void fill_public(uint8_t* out, std::size_t size) override;
 
  private:
   struct CtxFree {

@@ -16,7 +16,7 @@ Result<CiphertextBlob> seal_blob(AesGcmKey& key, std::string_view key_id,
   if (!aad) return aad.error();
   CiphertextBlob blob;
   blob.key_id = key_id;
-  blob.iv = iv_source.draw<kGcmIvBytes>();
+  iv_source.fill_public(blob.iv.data(), blob.iv.size());
   blob.ciphertext.resize(plaintext.size());
   blob.tag = key.encrypt_into(blob.iv, *aad, plaintext, blob.ciphertext);
   return blob;
@@ -44,7 +44,7 @@ void seal_serialized_into(AesGcmKey& key, std::string_view key_id, std::span<con
   std::memcpy(p, key_id.data(), k);
   p += k;
   GcmIv iv;
-  iv_source.fill(iv.data(), iv.size());
+  iv_source.fill_public(iv.data(), iv.size());
   std::memcpy(p, iv.data(), iv.size());
   p += iv.size();
   for (int shift = 24; shift >= 0; shift -= 8)

@@ -50,6 +50,24 @@ TEST(DeterministicDrbg, HowTheStreamIsCutIntoCallsDoesNotMatter) {
   EXPECT_EQ(got, expected);
 }
 
+// IVs are drawn with fill_public (no wipe of the DRBG's copy): the stream is the same.
+TEST(DeterministicDrbg, PublicDrawsContinueTheSameStream) {
+  DeterministicDrbg whole(11, "hsm/b");
+  DeterministicDrbg mixed(11, "hsm/b");
+  const std::vector<uint8_t> expected = draw(whole, 12 + 32 + 12 + 1000 + 12 + 2000);
+  std::vector<uint8_t> got;
+  for (std::size_t size : {12, 32, 12, 1000, 12, 2000}) {
+    std::vector<uint8_t> piece(size);
+    if (size == 12 || size == 2000) {
+      mixed.fill_public(piece.data(), piece.size());
+    } else {
+      mixed.fill(piece);
+    }
+    got.insert(got.end(), piece.begin(), piece.end());
+  }
+  EXPECT_EQ(got, expected);
+}
+
 TEST(DeterministicDrbg, LabelAndSeedEachChangeTheStream) {
   const std::vector<uint8_t> base = drbg_bytes(1, "ab", 32);
   EXPECT_NE(drbg_bytes(1, "a", 32), base);
