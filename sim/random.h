@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,6 +75,9 @@ class Distribution {
   double sample_ns(RandomStream& rng) const;
   // A draw rounded to whole nanoseconds.
   Duration sample(RandomStream& rng) const;
+  // What sample() gives every time, for a constant (which draws nothing from the stream, so
+  // a caller may skip the call); nullopt for every other form.
+  std::optional<Duration> fixed() const;
   // Analytic CDF at x nanoseconds (for tests and reports).
   double cdf(double x_ns) const;
   // Mean in nanoseconds (analytic).

@@ -190,6 +190,19 @@ TEST(Distribution, ConstantAlwaysGivesItsValue) {
   EXPECT_EQ(d.describe(), "250ms");
 }
 
+// fixed() stands for sample() only where sampling draws nothing: a constant, whose draws
+// leave the stream where it was.
+TEST(Distribution, FixedIsTheConstantsDrawAndNothingElse) {
+  RandomStream used(3, "fixed");
+  RandomStream untouched(3, "fixed");
+  const Distribution c = Distribution::constant(Duration::microseconds(150));
+  ASSERT_TRUE(c.fixed().has_value());
+  EXPECT_EQ(*c.fixed(), c.sample(used));
+  EXPECT_EQ(used.next_u64(), untouched.next_u64());
+  EXPECT_FALSE(Distribution::exponential(Duration::microseconds(150)).fixed().has_value());
+  EXPECT_FALSE(Distribution::uniform(Duration::microseconds(1), Duration::microseconds(2)).fixed());
+}
+
 TEST(Distribution, DefaultIsConstantZero) {
   RandomStream rng(1, "default");
   EXPECT_EQ(Distribution().sample(rng).ns(), 0);
