@@ -70,12 +70,20 @@ DeterministicDrbg::~DeterministicDrbg() {
 // across updates, so the stream does not depend on how it is cut into calls; the buffer is
 // always drained before the stream is read further, so it does not change the bytes either.
 void DeterministicDrbg::fill(uint8_t* out, std::size_t size) {
+  take(out, size, /*wipe=*/true);
+}
+
+void DeterministicDrbg::fill_public(uint8_t* out, std::size_t size) {
+  take(out, size, /*wipe=*/false);
+}
+
+void DeterministicDrbg::take(uint8_t* out, std::size_t size, bool wipe) {
   assert(out != nullptr || size == 0);
   const std::size_t from_buffer = std::min(size, buffered_);
   if (from_buffer > 0) {
     uint8_t* unread = buffer_.data() + (kBufferBytes - buffered_);
     std::memcpy(out, unread, from_buffer);
-    OPENSSL_cleanse(unread, from_buffer);
+    if (wipe) OPENSSL_cleanse(unread, from_buffer);
     buffered_ -= from_buffer;
     out += from_buffer;
     size -= from_buffer;
@@ -87,17 +95,8 @@ void DeterministicDrbg::fill(uint8_t* out, std::size_t size) {
   }
   keystream(buffer_.data(), kBufferBytes);
   std::memcpy(out, buffer_.data(), size);
-  OPENSSL_cleanse(buffer_.data(), size);
+  if (wipe) OPENSSL_cleanse(buffer_.data(), size);
   buffered_ = kBufferBytes - size;
-}
-
-void DeterministicDrbg::fill_public(uint8_t* out, std::size_t size) {
-  if (size <= buffered_) [[likely]] {
-    std::memcpy(out, buffer_.data() + (kBufferBytes - buffered_), size);
-    buffered_ -= size;
-    return;
-  }
-  fill(out, size);
 }
 
 void DeterministicDrbg::keystream(uint8_t* out, std::size_t size) {

@@ -57,13 +57,16 @@ class DeterministicDrbg final : public RandomSource {
 
   using RandomSource::fill;
   void fill(uint8_t* out, std::size_t size) override;
-  // From the buffer without wiping it: one IV per Encrypt, so this is the DRBG's usual draw.
+  // As fill, without wiping the buffer's copy: one IV per Encrypt, the DRBG's usual draw.
   void fill_public(uint8_t* out, std::size_t size) override;
 
  private:
   struct CtxFree {
     void operator()(EVP_CIPHER_CTX* ctx) const;
   };
+  // The next `size` bytes of the stream: from the buffer, refilled as needed. `wipe`: the
+  // buffer's copy of the bytes handed out is wiped (secret draws).
+  void take(uint8_t* out, std::size_t size, bool wipe);
   void keystream(uint8_t* out, std::size_t size);
 
   std::unique_ptr<EVP_CIPHER_CTX, CtxFree> ctx_;

@@ -105,7 +105,7 @@ void EventQueue::refill() {
     const int source_index = lowest_occupied();
     Bucket& source = buckets_[source_index];
     if (source_index < kDigitValues) {
-      base_ = (base_ & ~uint64_t{kDigitValues - 1}) | static_cast<uint64_t>(source_index);
+      base_ = floor_of(source_index);
       assert(minimum_key(source) == base_);
     } else if (const Block* head = source.head();
                head == source.tail && head->begin + 1 == head->end) {
@@ -128,11 +128,7 @@ void EventQueue::refill() {
 // lands in a strictly lower bucket. Those are empty, so order is kept.
 void EventQueue::descend(int source_index) {
   assert(source_index >= kDigitValues && source_index < kBuckets);
-  const int shift = (source_index / kDigitValues) * kDigitBits;
-  const auto value = static_cast<uint64_t>(source_index % kDigitValues);
-  const uint64_t above = shift + kDigitBits >= 64 ? 0 : ~uint64_t{0} << (shift + kDigitBits);
-  // shift <= 60: source_index < kBuckets (asserted above; the analyzer cannot see it in Release).
-  const uint64_t floor = (base_ & above) | (value << shift);  // NOLINT(clang-analyzer-core.*)
+  const uint64_t floor = floor_of(source_index);
   assert(floor > base_);
   base_ = floor;
   const Bucket source = buckets_[source_index];

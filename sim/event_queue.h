@@ -116,6 +116,8 @@ class EventQueue {
 
   static uint64_t key_of(const Entry& entry) { return static_cast<uint64_t>(entry.time.ns()); }
   int bucket_of(uint64_t key) const;
+  // The smallest key bucket (p, v) can hold: base_'s digits above p, then v, then zeros.
+  uint64_t floor_of(int bucket) const;
   void push(const Entry& entry, int bucket);
   Block* append_block(Bucket& bucket);
   void release_block(Block* block);
@@ -145,6 +147,15 @@ inline int EventQueue::bucket_of(uint64_t key) const {
   const int digit = (static_cast<int>(std::bit_width(differing)) - 1) / kDigitBits;
   const auto value = static_cast<int>((key >> (digit * kDigitBits)) & (kDigitValues - 1));
   return digit * kDigitValues + value;
+}
+
+inline uint64_t EventQueue::floor_of(int bucket) const {
+  assert(bucket > 0 && bucket < kBuckets);
+  const int shift = (bucket / kDigitValues) * kDigitBits;
+  const auto value = static_cast<uint64_t>(bucket % kDigitValues);
+  const uint64_t above = shift + kDigitBits >= 64 ? 0 : ~uint64_t{0} << (shift + kDigitBits);
+  // shift <= 60: bucket < kBuckets (asserted above; the analyzer cannot see it in Release).
+  return (base_ & above) | (value << shift);  // NOLINT(clang-analyzer-core.*)
 }
 
 inline void EventQueue::push(const Entry& entry, int bucket) {

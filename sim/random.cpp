@@ -452,17 +452,6 @@ double Distribution::sample_ns(RandomStream& rng) const {
       form_);
 }
 
-Duration Distribution::sample(RandomStream& rng) const {
-  return Duration::nanoseconds(saturating_ns(sample_ns(rng)));
-}
-
-std::optional<Duration> Distribution::fixed() const {
-  if (const auto* c = std::get_if<Constant>(&form_)) {
-    return Duration::nanoseconds(saturating_ns(c->value_ns));
-  }
-  return std::nullopt;
-}
-
 double Distribution::cdf(double x_ns) const {
   // Step at `at`: the CDF of a point mass, used by degenerate forms.
   const auto step = [x_ns](double at) { return x_ns >= at ? 1.0 : 0.0; };

@@ -61,8 +61,12 @@ class Distribution {
   };
   using Form = std::variant<Constant, Uniform, Exponential, Lognormal, Normal, Empirical>;
 
-  Distribution() : form_(Constant{0}) {}
-  explicit Distribution(Form form) : form_(std::move(form)) {}
+  Distribution() : Distribution(Constant{0}) {}
+  explicit Distribution(Form form) : form_(std::move(form)) {
+    if (const auto* c = std::get_if<Constant>(&form_)) {
+      fixed_ = Duration::nanoseconds(saturating_ns(c->value_ns));
+    }
+  }
 
   static Distribution constant(Duration d);
   static Distribution uniform(Duration low, Duration high);
@@ -73,11 +77,15 @@ class Distribution {
 
   // A draw in nanoseconds (not rounded), never negative.
   double sample_ns(RandomStream& rng) const;
-  // A draw rounded to whole nanoseconds.
-  Duration sample(RandomStream& rng) const;
-  // What sample() gives every time, for a constant (which draws nothing from the stream, so
-  // a caller may skip the call); nullopt for every other form.
-  std::optional<Duration> fixed() const;
+  // A draw rounded to whole nanoseconds. Inline, and a constant without a call: network and
+  // API delays are constants by default and drawn for every data-plane request.
+  Duration sample(RandomStream& rng) const {
+    if (fixed_) return *fixed_;
+    return Duration::nanoseconds(saturating_ns(sample_ns(rng)));
+  }
+  // What sample() gives every time, for a constant (which draws nothing from the stream);
+  // nullopt for every other form.
+  const std::optional<Duration>& fixed() const { return fixed_; }
   // Analytic CDF at x nanoseconds (for tests and reports).
   double cdf(double x_ns) const;
   // Mean in nanoseconds (analytic).
@@ -89,6 +97,7 @@ class Distribution {
 
  private:
   Form form_;
+  std::optional<Duration> fixed_;  // a constant's draw, rounded once: form_ never changes
 };
 
 }  // namespace hsmsim::sim

@@ -141,8 +141,6 @@ DataPlane::DataPlane(sim::Engine& engine, sim::Trace& trace, const Timing& timin
       routing_rng_(seed, "dataplane/routing"),
       account_limit_(config_.account_rps) {
   service_time_.fill(&config_.hsm.service_time);
-  fixed_api_ = timing_[TimingKey::api_rtt].fixed();
-  fixed_net_ = config_.network.rtt.fixed();
   for (const auto& [name, dist] : config_.hsm.service_time_by_operation) {
     if (const std::optional<CryptoOp> op = crypto_op_named(name)) {
       service_time_[static_cast<std::size_t>(*op)] = &dist;
@@ -206,8 +204,8 @@ void DataPlane::start_job(Job& j, CryptoOp op, CryptoClient& client, uint64_t ta
   j.submitted = j.arrived = j.started = engine_.now();
   j.queue_wait = sim::Duration::zero();
   // Network: half of each round trip on the way out, half on the way back.
-  j.api = fixed_api_ ? *fixed_api_ : timing_.sample(TimingKey::api_rtt, rng_);
-  j.net = fixed_net_ ? *fixed_net_ : config_.network.rtt.sample(rng_);
+  j.api = timing_.sample(TimingKey::api_rtt, rng_);
+  j.net = config_.network.rtt.sample(rng_);
   j.one_way = sim::Duration::nanoseconds((j.api.ns() + j.net.ns()) / 2);
 }
 

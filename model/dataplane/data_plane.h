@@ -229,8 +229,6 @@ class DataPlane {
   uint64_t seed_;
   BugSet bugs_;  // seeded bugs of this run (testing aid; empty in normal runs)
   std::array<const sim::Distribution*, kCryptoOpCount> service_time_{};
-  // api_rtt and network.rtt when they are constants (api_rtt is by default): no draw needed.
-  std::optional<sim::Duration> fixed_api_, fixed_net_;
   sim::RandomStream rng_;          // network and api delays
   sim::RandomStream routing_rng_;  // routing: random
   RateLimiter account_limit_;
