@@ -33,36 +33,30 @@ void EventQueue::fail_negative_time(const Entry& entry) {
   throw std::logic_error("EventQueue: negative event time " + std::to_string(entry.time.ns()));
 }
 
-EventQueue::Block* EventQueue::append_block(Bucket& bucket) {
-  Block* block = free_blocks_;
-  if (block != nullptr) {
-    free_blocks_ = block->next;
+// A block from the free list (a new one only while the queue grows past its largest size so
+// far), linked into `bucket` after `block`; null `block`: the bucket is empty.
+EventQueue::Block* EventQueue::insert_block_after(Bucket& bucket, Block* block) {
+  Block* fresh = free_blocks_;
+  if (fresh != nullptr) {
+    free_blocks_ = fresh->next;
   } else {
-    block = new Block;  // only while the queue grows past its largest size so far
+    fresh = new Block;
     ++blocks_allocated_;
   }
-  block->begin = 0;
-  block->end = 0;
-  if (bucket.empty()) {
-    block->next = block;
+  fresh->begin = 0;
+  fresh->end = 0;
+  if (block == nullptr) {
+    fresh->next = fresh;
   } else {
-    block->next = bucket.head();
-    bucket.tail->next = block;
+    fresh->next = block->next;
+    block->next = fresh;
   }
-  bucket.tail = block;
-  return block;
+  if (block == bucket.tail) bucket.tail = fresh;
+  return fresh;
 }
 
-// Appends `from`'s blocks to `to`, in order, and empties `from`. O(1) on circular lists.
-void EventQueue::splice(Bucket& to, Bucket& from) {
-  assert(!from.empty());
-  if (!to.empty()) {
-    Block* const to_head = to.head();
-    to.tail->next = from.head();
-    from.tail->next = to_head;
-  }
-  to.tail = from.tail;
-  from = Bucket{};
+EventQueue::Block* EventQueue::append_block(Bucket& bucket) {
+  return insert_block_after(bucket, bucket.tail);
 }
 
 int EventQueue::lowest_occupied() const {
@@ -83,25 +77,26 @@ uint64_t EventQueue::minimum_key(const Bucket& bucket) {
   }
 }
 
-// Bucket 0 is consumed: move the lowest non-empty bucket down until bucket 0 fills. Two
-// cases need no redistribution and are most refills, so they are handled here, without a
-// call and, for the first, without touching the bucket's blocks:
+// The run (bucket 0) is consumed: make the lowest non-empty bucket the next run. Three cases
+// need no redistribution:
 // - a bucket (0, v) of the lowest digit holds a single key (base_'s upper digits, then v),
-//   so it becomes bucket 0 as it is, that key the new base;
+//   so it becomes the run as it is, that key the new base;
 // - a bucket holding one entry (the usual case when few events are pending and their times
-//   are spread) becomes bucket 0 as it is, its key the new base. The key agrees with base_
+//   are spread) becomes the run as it is, its key the new base. The key agrees with base_
 //   above the bucket's digit p and has the bucket's value v at p, and every other queued key
 //   is in a higher bucket, so it differs from the new base where it differed from base_: the
 //   other entries keep their places. Without this the entry would step down one digit per
 //   refill, a push each time.
-// Measured against doing both in descend(): 106 instructions less per request of the e2e
-// bench scenario (callgrind), 697 -> 679 ns (scripts/perf-compare.sh); the hold model of
-// `hsmsim bench scheduler` the same within its +-3 % noise. Checking for a lone entry before
-// the first case cost the hold model 3 % (loads into the block that case does not need).
+// - a bucket (1, v) of a few blocks is sorted into the run (sort_into_run).
+// Any other bucket is emptied into lower ones (descend) and the search starts again.
+// The first two, against doing them in descend(): 106 instructions less per request of the
+// e2e bench scenario (callgrind), 697 -> 679 ns (scripts/perf-compare.sh). Checking for a lone
+// entry before the first case cost the hold model 3 % (loads into the block that case does
+// not need).
 void EventQueue::refill() {
   assert(size_ > 0 && "peek/remove_next on an empty EventQueue");
   assert(buckets_[0].empty());
-  do {
+  for (;;) {
     const int source_index = lowest_occupied();
     Bucket& source = buckets_[source_index];
     if (source_index < kDigitValues) {
@@ -110,15 +105,105 @@ void EventQueue::refill() {
     } else if (const Block* head = source.head();
                head == source.tail && head->begin + 1 == head->end) {
       base_ = key_of(head->entries[head->begin]);
+    } else if (source_index < 2 * kDigitValues && sort_into_run(source_index)) {
+      return;
     } else {
+      // The keys equal to descend's new base land in the run; with none, search again.
       descend(source_index);
-      continue;
+      if (buckets_[0].empty()) continue;
+      limit_ = base_ + 1;
+      return;
     }
+    limit_ = base_ + 1;
     buckets_[0] = source;
     source = Bucket{};
     unmark(source_index);
     return;
-  } while (buckets_[0].empty());
+  }
+}
+
+// Makes bucket (1, v), the lowest non-empty one, the run, if it holds at most kSortedRunMax
+// entries (else false, nothing done). Its keys span the 16 values of the lowest digit, so one
+// counting sort on that digit puts them in (time, insertion) order: it is stable, and equal
+// keys are in insertion order within a bucket. Distributing them instead (descend) gives each
+// key a bucket, a block and a refill of its own.
+bool EventQueue::sort_into_run(int source_index) {
+  assert(source_index >= kDigitValues && source_index < 2 * kDigitValues);
+  Bucket& source = buckets_[source_index];
+  uint32_t count = 0;
+  std::array<uint32_t, kDigitValues + 1> starts{};  // first the count of digit d at [d + 1]
+  const uint64_t floor = floor_of(source_index);
+  for (const Block* block = source.head();; block = block->next) {
+    count += block->end - block->begin;
+    if (count > kSortedRunMax) return false;
+    for (uint32_t i = block->begin; i < block->end; ++i) {
+      ++starts[key_of(block->entries[i]) - floor + 1];
+    }
+    if (block == source.tail) break;
+  }
+  for (int d = 1; d <= kDigitValues; ++d)
+    starts[d] += starts[d - 1];
+  // The run's blocks, full but for the last: the sorted entry at position i goes to block
+  // i / kBlockEntries. They are taken before the source's blocks are released.
+  Bucket& run = buckets_[0];
+  std::array<Block*, kSortedRunMax / kBlockEntries> run_blocks;
+  for (uint32_t b = 0; b * kBlockEntries < count; ++b) {
+    run_blocks[b] = append_block(run);
+    run_blocks[b]->end = std::min<uint32_t>(kBlockEntries, count - b * kBlockEntries);
+  }
+  for (Block* block = source.head();;) {
+    for (uint32_t i = block->begin; i < block->end; ++i) {
+      const uint32_t at = starts[key_of(block->entries[i]) - floor]++;
+      run_blocks[at / kBlockEntries]->entries[at % kBlockEntries] = block->entries[i];
+    }
+    Block* const next = block->next;
+    const bool last = block == source.tail;
+    release_block(block);
+    if (last) break;
+    block = next;
+  }
+  source = Bucket{};
+  unmark(source_index);
+  base_ = floor;
+  limit_ = floor + kDigitValues;
+  return true;
+}
+
+// A key below limit_ joins the run in its sorted place: after every queued key <= it. Most
+// such keys are due at the run's last time or later (an event scheduled for now), an append.
+void EventQueue::insert_into_run(const Entry& entry) {
+  Bucket& run = buckets_[0];
+  const uint64_t key = key_of(entry);
+  if (run.empty() || key_of(run.tail->entries[run.tail->end - 1]) <= key) {
+    push(entry, 0);
+    return;
+  }
+  // The first entry with a larger key, which exists: the tail's last one is larger.
+  Block* block = run.head();
+  uint32_t at = block->begin;
+  while (key_of(block->entries[at]) <= key) {
+    if (++at == block->end) {
+      block = block->next;
+      at = block->begin;
+    }
+  }
+  if (block->end < kBlockEntries) {
+    std::copy_backward(block->entries + at, block->entries + block->end,
+                       block->entries + block->end + 1);
+    ++block->end;
+  } else if (block->begin > 0) {
+    std::copy(block->entries + block->begin, block->entries + at,
+              block->entries + block->begin - 1);
+    --block->begin;
+    --at;
+  } else {
+    // A full block: what follows the new entry moves to a block of its own.
+    Block* const rest = insert_block_after(run, block);
+    rest->end = block->end - at;
+    std::copy(block->entries + at, block->entries + block->end, rest->entries);
+    block->end = at + 1;
+  }
+  block->entries[at] = entry;
 }
 
 // Empties bucket (p, v), the lowest non-empty one, of a digit p >= 1 and with two entries or
@@ -145,30 +230,6 @@ void EventQueue::descend(int source_index) {
     if (last) break;
     block = next;
   }
-}
-
-// Makes `key`, below every queued key, the new base. Let p be the highest digit where key and
-// base_ differ (base_'s digit d there is the larger). An entry in a bucket of a digit above
-// p differs from key where it differs from base_: it stays. One at digit p has a digit above
-// d, so above key's: it stays too. Every other entry (bucket 0, digits below p) agrees with
-// base_ down to digit p, so relative to key it belongs in bucket (p, d), which is empty:
-// their lists are spliced there. Equal keys share a bucket, so FIFO order is kept.
-void EventQueue::lower_base(uint64_t key) {
-  assert(key < base_);
-  const int digit = (static_cast<int>(std::bit_width(key ^ base_)) - 1) / kDigitBits;
-  const auto base_value = static_cast<int>((base_ >> (digit * kDigitBits)) & (kDigitValues - 1));
-  const int target_index = digit * kDigitValues + base_value;
-  Bucket& target = buckets_[target_index];
-  assert(target_index > 0 && target.empty());
-  // Bucket 0, then every bucket of a lower digit (index 0 is bucket 0 even when digit == 0).
-  const int moved_end = std::max(1, digit * kDigitValues);
-  for (int i = 0; i < moved_end; ++i) {
-    if (buckets_[i].empty()) continue;
-    splice(target, buckets_[i]);
-    if (i != 0) unmark(i);
-  }
-  base_ = key;
-  if (!target.empty()) mark(target_index);
 }
 
 std::size_t EventQueue::memory_bytes() const {

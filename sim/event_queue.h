@@ -11,11 +11,14 @@
 // How: a radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) with 4-bit digits on the 64-bit
 // nanosecond time. Virtual time only moves forward, so every key is >= `base_`, a lower bound
 // that only grows. An entry sits in the bucket named by the highest digit where its key
-// differs from base_ and its value there; bucket 0 holds the keys equal to base_ and is
-// consumed front to back. When it runs dry, the lowest non-empty bucket is emptied into lower
-// ones (descend), so an entry moves at most 16 times, each move a sequential copy; in the
-// hold model it moves about twice. FIFO among equal keys falls out: equal keys always share a
-// bucket, buckets are appended in order, and moves keep that order.
+// differs from base_ and its value there. Bucket 0 is the run: the entries due next, sorted,
+// consumed front to back; every key below `limit_` is there, every other key is >= limit_.
+// When the run is consumed, the lowest non-empty bucket becomes the next run: as it is when it
+// holds one key or one entry, sorted when it is a small bucket of the second digit (its keys
+// span 16 ns), else after being emptied into lower buckets (descend), so an entry moves at
+// most 16 times, each move a sequential copy; in the hold model it moves about twice. FIFO
+// among equal keys falls out: equal keys always share a bucket, buckets are appended in
+// order, and moves and the sort (a stable counting sort) keep that order.
 //
 // Why this one, measured with the hold model (`hsmsim bench scheduler`: engine events/s over
 // a bare std::priority_queue<tuple<time, seq, id>> in the same process, same draws; Release,
@@ -26,10 +29,19 @@
 //   radix-2, a std::vector per bucket        1.67x 274 B    2.50x 168 B    3.98x 102 B
 //   radix-2, block lists                     1.27x  54 B    2.26x  49 B    2.63x  49 B
 //   radix-8, block lists                     1.59x  58 B    2.89x  49 B    3.32x  49 B
-//   radix-16, block lists (this)             1.78x  61 B    3.59x  49 B    3.72x  49 B
+//   radix-16, block lists                    1.78x  61 B    3.59x  49 B    3.72x  49 B
 //   radix-32, block lists                    1.71x  66 B    3.38x  49 B    3.83x  49 B
 //   radix-64, block lists                    1.98x  78 B    3.50x  49 B    4.07x  49 B
 //   radix-256, block lists                   2.13x 112 B    3.85x  50 B    4.08x  49 B
+//   radix-16, second digit sorted (this)     1.97x  61 B    3.3x   49 B    3.1x   49 B
+//
+// The last row was measured later (2026-12-06), interleaved with radix-16, block lists built
+// from the same tree, which then read 1.49-1.60x / 2.9-3.5x / 3.0-3.5x: the baseline had become
+// faster (15.5 M events/s at 1e3 against 13.8 M), so the rows above are not comparable with
+// it. At 1e3 a bucket of the second digit holds about 16 entries over 16 ns; sorting them
+// into the run instead of spreading them over 16 buckets of a block each took the engine
+// from 23.4 to 30.0 M events/s. At 1e5 and 1e6 those buckets are larger than kSortedRunMax:
+// no change beyond the +-10 % noise of those sizes.
 //
 // Wider digits move entries fewer times but cost more fixed buckets and more half-empty
 // blocks when few events are pending; radix-16 is the widest that stays under 64 bytes per
@@ -64,9 +76,9 @@ class EventQueue {
   EventQueue& operator=(const EventQueue&) = delete;
   ~EventQueue();
 
-  // Any time >= 0 is accepted, in O(1). A time below the queue's base (which peek() can
-  // advance past the engine's clock, e.g. to the first event after a run's horizon) costs
-  // splicing the lower buckets (at most 256 list splices) into one.
+  // Any time >= 0 is accepted, in O(1), except that a time below the run's limit (within 16 ns
+  // of the front, or before it: peek() can advance the queue past the engine's clock, e.g. to
+  // the first event after a run's horizon) is placed in the run by a scan of it.
   void insert(const Entry& entry);
   bool is_empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
@@ -99,6 +111,8 @@ class EventQueue {
   // entries (plus one partial block per non-empty bucket), not each bucket's peak.
   // A block is a whole number of cache lines: 16-byte header, then entries.
   static constexpr int kBlockEntries = 15;
+  // The largest bucket of digit 1 that refill() sorts into the run (see sort_into_run).
+  static constexpr uint32_t kSortedRunMax = 4 * kBlockEntries;
   struct alignas(64) Block {
     Block* next = nullptr;
     uint32_t begin = 0;  // entries [begin, end) are queued; begin > 0 only in bucket 0
@@ -126,14 +140,18 @@ class EventQueue {
   int lowest_occupied() const;
   void refill();
   void descend(int source_index);
-  void lower_base(uint64_t key);
-  static void splice(Bucket& to, Bucket& from);
+  bool sort_into_run(int source_index);
+  void insert_into_run(const Entry& entry);
+  Block* insert_block_after(Bucket& bucket, Block* block);
   static uint64_t minimum_key(const Bucket& bucket);
   [[noreturn]] static void fail_negative_time(const Entry& entry);
 
   std::array<Bucket, kBuckets> buckets_{};
   std::array<uint64_t, kOccupiedWords> occupied_{};  // bit i set iff bucket i >= 1 non-empty
-  uint64_t base_ = 0;                                // every queued key is >= base_
+  // Bucket 0, the run, holds every queued key below limit_, sorted; the other buckets hold
+  // the keys from limit_ on, placed relative to base_ (base_ < limit_ <= each of their keys).
+  uint64_t base_ = 0;
+  uint64_t limit_ = 1;
   std::size_t size_ = 0;
   Block* free_blocks_ = nullptr;
   std::size_t blocks_allocated_ = 0;
@@ -174,10 +192,11 @@ inline void EventQueue::insert(const Entry& entry) {
   if (entry.time.ns() < 0) [[unlikely]] {
     fail_negative_time(entry);
   }
-  if (key_of(entry) < base_) [[unlikely]] {
-    lower_base(key_of(entry));
+  if (key_of(entry) < limit_) [[unlikely]] {
+    insert_into_run(entry);
+  } else {
+    push(entry, bucket_of(key_of(entry)));
   }
-  push(entry, bucket_of(key_of(entry)));
   ++size_;
 }
 
@@ -185,7 +204,7 @@ inline const EventQueue::Entry& EventQueue::peek() {
   if (buckets_[0].empty()) refill();
   const Block* head = buckets_[0].head();
   assert(head->begin < head->end);
-  assert(key_of(head->entries[head->begin]) == base_);
+  assert(key_of(head->entries[head->begin]) < limit_);
   return head->entries[head->begin];
 }
 

@@ -140,6 +140,37 @@ TEST(EventQueue, MatchesMultimapUnderRandomInterleaving) {
   }
 }
 
+TEST(EventQueue, KeysNearTheFrontJoinTheSortedRunInPlace) {
+  // 45 keys spread over one 16 ns span come out of one refill as a sorted run of three
+  // blocks; keys inserted into that span (and before it) then take their places there: in a
+  // block with room, at the front of a partly consumed block, and by splitting a full block.
+  EventQueue queue;
+  std::multimap<int64_t, uint32_t> reference;
+  uint32_t next_slot = 0;
+  const auto add = [&](int64_t time) {
+    queue.insert(make_entry(time, next_slot));
+    reference.emplace(time, next_slot++);
+  };
+  const auto remove_and_check = [&] {
+    const Entry removed = queue.remove_next();
+    ASSERT_EQ(removed.time.ns(), reference.begin()->first);
+    ASSERT_EQ(removed.slot, reference.begin()->second);
+    reference.erase(reference.begin());
+  };
+  constexpr int64_t kSpan = 1'000'000;  // a multiple of 16: the span is one bucket of digit 1
+  for (int i = 0; i < 45; ++i)
+    add(kSpan + 15 - i % 16);
+  ASSERT_EQ(queue.peek().time.ns(), kSpan);
+  for (int i = 0; i < 3; ++i)
+    remove_and_check();
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 60; ++i)
+    add(kSpan - 2 + static_cast<int64_t>(rng() % 18));
+  while (!queue.is_empty())
+    remove_and_check();
+  EXPECT_TRUE(reference.empty());
+}
+
 TEST(EventQueue, PeekSecondNamesTheEntryAfterTheFront) {
   EventQueue queue;
   for (uint32_t i = 0; i < 40; ++i)
