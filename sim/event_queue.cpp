@@ -59,6 +59,18 @@ EventQueue::Block* EventQueue::append_block(Bucket& bucket) {
   return insert_block_after(bucket, bucket.tail);
 }
 
+// Appends `from`'s blocks to `to`, in order, and empties `from`. O(1) on circular lists.
+void EventQueue::splice(Bucket& to, Bucket& from) {
+  assert(!from.empty());
+  if (!to.empty()) {
+    Block* const to_head = to.head();
+    to.tail->next = from.head();
+    from.tail->next = to_head;
+  }
+  to.tail = from.tail;
+  from = Bucket{};
+}
+
 int EventQueue::lowest_occupied() const {
   for (int word = 0; word < kOccupiedWords; ++word) {
     if (occupied_[word] != 0) return word * 64 + std::countr_zero(occupied_[word]);
@@ -111,7 +123,6 @@ void EventQueue::refill() {
       // The keys equal to descend's new base land in the run; with none, search again.
       descend(source_index);
       if (buckets_[0].empty()) continue;
-      limit_ = base_ + 1;
       return;
     }
     limit_ = base_ + 1;
@@ -169,41 +180,72 @@ bool EventQueue::sort_into_run(int source_index) {
   return true;
 }
 
-// A key below limit_ joins the run in its sorted place: after every queued key <= it. Most
-// such keys are due at the run's last time or later (an event scheduled for now), an append.
-void EventQueue::insert_into_run(const Entry& entry) {
-  Bucket& run = buckets_[0];
+// A key below limit_ belongs in the run, after every queued key <= it. Usually it is due at
+// the run's last time or later (an event scheduled for now): an append. A key below base_
+// (the engine's clock is behind the queue's front after a peek) becomes the new base, the
+// run moving up into a bucket with the lower ones (lower_base). A key between base_ and the
+// run's last key makes the run shorter instead: its larger keys leave for their buckets
+// (shrink_run), and the key is appended. Either way the new key is then the last of the run.
+void EventQueue::insert_below_limit(const Entry& entry) {
   const uint64_t key = key_of(entry);
-  if (run.empty() || key_of(run.tail->entries[run.tail->end - 1]) <= key) {
-    push(entry, 0);
-    return;
+  const Bucket& run = buckets_[0];
+  if (key < base_) {
+    lower_base(key);
+    limit_ = key + 1;
+  } else if (!run.empty() && key < key_of(run.tail->entries[run.tail->end - 1])) {
+    shrink_run(key);
+    limit_ = key + 1;
   }
-  // The first entry with a larger key, which exists: the tail's last one is larger.
+  push(entry, 0);
+}
+
+// Moves the run's entries with a key above `key` (>= base_) to their buckets. Only a sorted
+// run (sort_into_run) has keys other than base_'s, and they differ from base_ in the lowest
+// digit alone: each goes to the bucket of its key, which is empty (a key of the run is below
+// limit_, every other queued key at or above it). limit_ only falls (by one at least) until
+// the next refill, so a run is cut at most 15 times: the scans cost O(1) per entry amortized.
+void EventQueue::shrink_run(uint64_t key) {
+  Bucket& run = buckets_[0];
+  assert(key >= base_ && key < limit_);
+  Block* before = nullptr;  // the block before `block`, null for the head
   Block* block = run.head();
   uint32_t at = block->begin;
   while (key_of(block->entries[at]) <= key) {
     if (++at == block->end) {
+      before = block;
       block = block->next;
       at = block->begin;
     }
   }
-  if (block->end < kBlockEntries) {
-    std::copy_backward(block->entries + at, block->entries + block->end,
-                       block->entries + block->end + 1);
-    ++block->end;
-  } else if (block->begin > 0) {
-    std::copy(block->entries + block->begin, block->entries + at,
-              block->entries + block->begin - 1);
-    --block->begin;
-    --at;
-  } else {
-    // A full block: what follows the new entry moves to a block of its own.
-    Block* const rest = insert_block_after(run, block);
-    rest->end = block->end - at;
-    std::copy(block->entries + at, block->entries + block->end, rest->entries);
-    block->end = at + 1;
+  // The entries from (block, at) to the run's end leave, in order (equal keys keep it).
+  Block* const head = run.head();
+  Block* const old_tail = run.tail;
+  const bool keeps_part = at > block->begin;
+  Block* const last_kept = keeps_part ? block : before;  // null: the whole run leaves
+  for (Block* b = block;; b = b->next) {
+    for (uint32_t i = b == block ? at : b->begin; i < b->end; ++i) {
+      const uint64_t leaving = key_of(b->entries[i]);
+      assert(leaving > base_ && bucket_of(leaving) < kDigitValues);
+      push(b->entries[i], bucket_of(leaving));
+    }
+    if (b == old_tail) break;
   }
-  block->entries[at] = entry;
+  Block* first_freed = block;
+  if (keeps_part) {
+    block->end = at;
+    first_freed = block == old_tail ? nullptr : block->next;
+  }
+  for (Block* b = first_freed; b != nullptr;) {
+    Block* const next = b == old_tail ? nullptr : b->next;
+    release_block(b);
+    b = next;
+  }
+  if (last_kept == nullptr) {
+    run = Bucket{};
+  } else {
+    last_kept->next = head;
+    run.tail = last_kept;
+  }
 }
 
 // Empties bucket (p, v), the lowest non-empty one, of a digit p >= 1 and with two entries or
@@ -216,6 +258,7 @@ void EventQueue::descend(int source_index) {
   const uint64_t floor = floor_of(source_index);
   assert(floor > base_);
   base_ = floor;
+  limit_ = floor + 1;  // the keys equal to it go to the run
   const Bucket source = buckets_[source_index];
   buckets_[source_index] = Bucket{};
   unmark(source_index);
@@ -230,6 +273,30 @@ void EventQueue::descend(int source_index) {
     if (last) break;
     block = next;
   }
+}
+
+// Makes `key`, below every queued key, the new base. Let p be the highest digit where key and
+// base_ differ (base_'s digit d there is the larger). An entry in a bucket of a digit above
+// p differs from key where it differs from base_: it stays. One at digit p has a digit above
+// d, so above key's: it stays too. Every other entry (bucket 0, digits below p) agrees with
+// base_ down to digit p, so relative to key it belongs in bucket (p, d), which is empty:
+// their lists are spliced there. Equal keys share a bucket, so FIFO order is kept.
+void EventQueue::lower_base(uint64_t key) {
+  assert(key < base_);
+  const int digit = (static_cast<int>(std::bit_width(key ^ base_)) - 1) / kDigitBits;
+  const auto base_value = static_cast<int>((base_ >> (digit * kDigitBits)) & (kDigitValues - 1));
+  const int target_index = digit * kDigitValues + base_value;
+  Bucket& target = buckets_[target_index];
+  assert(target_index > 0 && target.empty());
+  // Bucket 0, then every bucket of a lower digit (index 0 is bucket 0 even when digit == 0).
+  const int moved_end = std::max(1, digit * kDigitValues);
+  for (int i = 0; i < moved_end; ++i) {
+    if (buckets_[i].empty()) continue;
+    splice(target, buckets_[i]);
+    if (i != 0) unmark(i);
+  }
+  base_ = key;
+  if (!target.empty()) mark(target_index);
 }
 
 std::size_t EventQueue::memory_bytes() const {

@@ -76,9 +76,10 @@ class EventQueue {
   EventQueue& operator=(const EventQueue&) = delete;
   ~EventQueue();
 
-  // Any time >= 0 is accepted, in O(1), except that a time below the run's limit (within 16 ns
-  // of the front, or before it: peek() can advance the queue past the engine's clock, e.g. to
-  // the first event after a run's horizon) is placed in the run by a scan of it.
+  // Any time >= 0 is accepted, in O(1) amortized. A time within the 16 ns of a sorted run
+  // but before its last key costs a scan of the run; a time below the queue's base (which
+  // peek() can advance past the engine's clock, e.g. to the first event after a run's
+  // horizon) costs splicing the lower buckets (at most 256 list splices) into one.
   void insert(const Entry& entry);
   bool is_empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
@@ -141,8 +142,11 @@ class EventQueue {
   void refill();
   void descend(int source_index);
   bool sort_into_run(int source_index);
-  void insert_into_run(const Entry& entry);
+  void insert_below_limit(const Entry& entry);
+  void shrink_run(uint64_t key);
+  void lower_base(uint64_t key);
   Block* insert_block_after(Bucket& bucket, Block* block);
+  static void splice(Bucket& to, Bucket& from);
   static uint64_t minimum_key(const Bucket& bucket);
   [[noreturn]] static void fail_negative_time(const Entry& entry);
 
@@ -178,7 +182,7 @@ inline uint64_t EventQueue::floor_of(int bucket) const {
 
 inline void EventQueue::push(const Entry& entry, int bucket) {
   assert(bucket >= 0 && bucket < kBuckets);
-  assert(bucket == bucket_of(key_of(entry)));
+  assert(bucket == 0 ? key_of(entry) < limit_ : bucket == bucket_of(key_of(entry)));
   Bucket& target = buckets_[bucket];
   Block* tail = target.tail;
   if (tail == nullptr || tail->end == kBlockEntries) [[unlikely]] {
@@ -193,7 +197,7 @@ inline void EventQueue::insert(const Entry& entry) {
     fail_negative_time(entry);
   }
   if (key_of(entry) < limit_) [[unlikely]] {
-    insert_into_run(entry);
+    insert_below_limit(entry);
   } else {
     push(entry, bucket_of(key_of(entry)));
   }

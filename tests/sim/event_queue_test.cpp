@@ -140,10 +140,10 @@ TEST(EventQueue, MatchesMultimapUnderRandomInterleaving) {
   }
 }
 
-TEST(EventQueue, KeysNearTheFrontJoinTheSortedRunInPlace) {
+TEST(EventQueue, KeysInsideTheSortedRunComeOutInOrder) {
   // 45 keys spread over one 16 ns span come out of one refill as a sorted run of three
-  // blocks; keys inserted into that span (and before it) then take their places there: in a
-  // block with room, at the front of a partly consumed block, and by splitting a full block.
+  // blocks. Keys inserted into that span afterwards cut the run (its larger keys go back to
+  // buckets), and keys before it move it up into a bucket: (time, insertion) order holds.
   EventQueue queue;
   std::multimap<int64_t, uint32_t> reference;
   uint32_t next_slot = 0;
