@@ -117,7 +117,8 @@ void EventQueue::refill() {
     } else if (const Block* head = source.head();
                head == source.tail && head->begin + 1 == head->end) {
       base_ = key_of(head->entries[head->begin]);
-    } else if (source_index < 2 * kDigitValues && sort_into_run(source_index)) {
+    } else if (source_index < 2 * kDigitValues ? sort_into_run(source_index)
+                                               : sort_block_into_run(source_index)) {
       return;
     } else {
       // The keys equal to descend's new base land in the run; with none, search again.
@@ -182,10 +183,13 @@ bool EventQueue::sort_into_run(int source_index) {
 
 // A key below limit_ belongs in the run, after every queued key <= it. Usually it is due at
 // the run's last time or later (an event scheduled for now): an append. A key below base_
-// (the engine's clock is behind the queue's front after a peek) becomes the new base, the
-// run moving up into a bucket with the lower ones (lower_base). A key between base_ and the
-// run's last key makes the run shorter instead: its larger keys leave for their buckets
-// (shrink_run), and the key is appended. Either way the new key is then the last of the run.
+// (the engine's clock is behind the queue's front after a peek) becomes the new base, the run
+// moving up into a bucket with the lower ones (lower_base). A key between base_ and the run's
+// last key is placed in the run if that takes a bounded scan and shift (place_in_run); if
+// not, the run keeps only its keys equal to base_, the others leaving for their buckets
+// (cut_run), and the key goes to its bucket too. A run is cut once at most (then limit_ is
+// base_ + 1), and its entries leave for strictly lower buckets than the one they were sorted
+// from, so an entry still moves O(digits) times.
 void EventQueue::insert_below_limit(const Entry& entry) {
   const uint64_t key = key_of(entry);
   const Bucket& run = buckets_[0];
@@ -193,20 +197,77 @@ void EventQueue::insert_below_limit(const Entry& entry) {
     lower_base(key);
     limit_ = key + 1;
   } else if (!run.empty() && key < key_of(run.tail->entries[run.tail->end - 1])) {
-    shrink_run(key);
-    limit_ = key + 1;
+    if (place_in_run(entry)) return;
+    cut_run();
+    limit_ = base_ + 1;
+    if (key != base_) return push(entry, bucket_of(key));
   }
   push(entry, 0);
 }
 
-// Moves the run's entries with a key above `key` (>= base_) to their buckets. Only a sorted
-// run (sort_into_run) has keys other than base_'s, and they differ from base_ in the lowest
-// digit alone: each goes to the bucket of its key, which is empty (a key of the run is below
-// limit_, every other queued key at or above it). limit_ only falls (by one at least) until
-// the next refill, so a run is cut at most 15 times: the scans cost O(1) per entry amortized.
-void EventQueue::shrink_run(uint64_t key) {
+// Inserts `entry` (base_ <= its key < the run's last key) before the first larger key of the
+// run, if that key is within the run's first kPlaceBlocksMax blocks and its block has room on
+// either side; else false, nothing done.
+bool EventQueue::place_in_run(const Entry& entry) {
+  const uint64_t key = key_of(entry);
+  Block* block = buckets_[0].head();
+  uint32_t at = block->begin;
+  int blocks = 1;
+  while (key_of(block->entries[at]) <= key) {
+    if (++at == block->end) {
+      if (++blocks > kPlaceBlocksMax) return false;
+      block = block->next;
+      at = block->begin;
+    }
+  }
+  if (block->end < kBlockEntries) {
+    std::copy_backward(block->entries + at, block->entries + block->end,
+                       block->entries + block->end + 1);
+    ++block->end;
+  } else if (block->begin > 0) {
+    std::copy(block->entries + block->begin, block->entries + at,
+              block->entries + block->begin - 1);
+    --block->begin;
+    --at;
+  } else {
+    return false;
+  }
+  block->entries[at] = entry;
+  return true;
+}
+
+// Sorts bucket (p, v) of a digit p >= 2, the lowest non-empty one, into the run if it is a
+// single block (else false, nothing done): an insertion sort, stable, of at most
+// kBlockEntries entries. The run then spans the bucket's 16^p keys.
+bool EventQueue::sort_block_into_run(int source_index) {
+  assert(source_index >= 2 * kDigitValues && source_index < kBuckets);
+  Bucket& source = buckets_[source_index];
+  Block* const block = source.head();
+  if (block != source.tail) return false;
+  Entry* const first = block->entries + block->begin;
+  Entry* const last = block->entries + block->end;
+  for (Entry* e = first + 1; e < last; ++e) {
+    const Entry moving = *e;
+    Entry* to = e;
+    for (; to > first && key_of(to[-1]) > key_of(moving); --to)
+      *to = to[-1];
+    *to = moving;
+  }
+  const int shift = (source_index / kDigitValues) * kDigitBits;
+  base_ = floor_of(source_index);
+  limit_ = base_ + (uint64_t{1} << shift);
+  buckets_[0] = source;
+  source = Bucket{};
+  unmark(source_index);
+  return true;
+}
+
+// Moves the run's entries with a key above base_ to their buckets. Only a sorted run
+// (sort_into_run, sort_block_into_run) has such keys, and they differ from base_ only in
+// digits below the one of the bucket it was sorted from: their buckets are lower than that one.
+void EventQueue::cut_run() {
   Bucket& run = buckets_[0];
-  assert(key >= base_ && key < limit_);
+  const uint64_t key = base_;
   Block* before = nullptr;  // the block before `block`, null for the head
   Block* block = run.head();
   uint32_t at = block->begin;
@@ -225,7 +286,7 @@ void EventQueue::shrink_run(uint64_t key) {
   for (Block* b = block;; b = b->next) {
     for (uint32_t i = b == block ? at : b->begin; i < b->end; ++i) {
       const uint64_t leaving = key_of(b->entries[i]);
-      assert(leaving > base_ && bucket_of(leaving) < kDigitValues);
+      assert(leaving > base_);
       push(b->entries[i], bucket_of(leaving));
     }
     if (b == old_tail) break;

@@ -14,11 +14,14 @@
 // differs from base_ and its value there. Bucket 0 is the run: the entries due next, sorted,
 // consumed front to back; every key below `limit_` is there, every other key is >= limit_.
 // When the run is consumed, the lowest non-empty bucket becomes the next run: as it is when it
-// holds one key or one entry, sorted when it is a small bucket of the second digit (its keys
-// span 16 ns), else after being emptied into lower buckets (descend), so an entry moves at
-// most 16 times, each move a sequential copy; in the hold model it moves about twice. FIFO
-// among equal keys falls out: equal keys always share a bucket, buckets are appended in
-// order, and moves and the sort (a stable counting sort) keep that order.
+// holds one key or one entry; sorted when it is small (a counting sort for the second digit,
+// whose keys span 16 ns, up to kSortedRunMax entries; an insertion sort of a single block for
+// higher digits); else after being emptied into lower buckets (descend), and the search
+// starts again. A new key inside a sorted run is placed in it when that is a short scan and
+// shift, else the run is cut back to its first key (insert_below_limit). An entry only moves
+// to lower buckets, so it moves at most about twice per digit, each move a sequential copy;
+// in the hold model it moves about twice in all. FIFO among equal keys falls out: equal keys
+// always share a bucket, buckets are appended in order, and moves and sorts keep that order.
 //
 // Why this one, measured with the hold model (`hsmsim bench scheduler`: engine events/s over
 // a bare std::priority_queue<tuple<time, seq, id>> in the same process, same draws; Release,
@@ -114,6 +117,8 @@ class EventQueue {
   static constexpr int kBlockEntries = 15;
   // The largest bucket of digit 1 that refill() sorts into the run (see sort_into_run).
   static constexpr uint32_t kSortedRunMax = 4 * kBlockEntries;
+  // How far into the run place_in_run looks for a key's place, in blocks.
+  static constexpr int kPlaceBlocksMax = 4;
   struct alignas(64) Block {
     Block* next = nullptr;
     uint32_t begin = 0;  // entries [begin, end) are queued; begin > 0 only in bucket 0
@@ -142,8 +147,10 @@ class EventQueue {
   void refill();
   void descend(int source_index);
   bool sort_into_run(int source_index);
+  bool sort_block_into_run(int source_index);
   void insert_below_limit(const Entry& entry);
-  void shrink_run(uint64_t key);
+  bool place_in_run(const Entry& entry);
+  void cut_run();
   void lower_base(uint64_t key);
   Block* insert_block_after(Bucket& bucket, Block* block);
   static void splice(Bucket& to, Bucket& from);
