@@ -18,7 +18,6 @@
 namespace hsmsim::bench {
 namespace {
 
-using sim::Callback;
 using sim::Duration;
 using sim::Engine;
 using sim::RandomStream;
@@ -54,7 +53,7 @@ class EngineHold {
  public:
   EngineHold(std::size_t pending, uint64_t seed) : rng_(seed, kStreamName) {
     for (std::size_t i = 0; i < pending; ++i) {
-      engine_.schedule_at(Time::zero() + draw_delay(rng_), successor());
+      engine_.schedule_at(Time::zero() + draw_delay(rng_), [this] { on_event(); });
     }
   }
 
@@ -72,11 +71,9 @@ class EngineHold {
   const Engine& engine() const { return engine_; }
 
  private:
-  Callback successor() {
-    return [this] { on_event(); };
-  }
   void on_event() {
-    engine_.schedule_after(draw_delay(rng_), successor());
+    // A lambda, as model code passes: the engine builds its Callback in the event's slot.
+    engine_.schedule_after(draw_delay(rng_), [this] { on_event(); });
     if (--remaining_ == 0) engine_.stop();
   }
 

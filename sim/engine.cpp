@@ -10,27 +10,20 @@ namespace hsmsim::sim {
 Engine::Engine() : now_(Time::zero()) {}
 
 EventId Engine::schedule_at(Time when, Callback callback) {
-  if (when < now_) [[unlikely]] {
-    fail_schedule_in_past(when);
-  }
   if (!callback) [[unlikely]] {
     throw std::logic_error("Engine::schedule_at: empty callback");
   }
-  uint32_t index = free_head_;
-  if (index != kNoSlot) [[likely]] {
-    Slot& reused = slot(index);
-    assert(reused.next_free != kInUse);
-    free_head_ = reused.next_free;
-    reused.next_free = kInUse;
-  } else {
-    index = create_slot();
-  }
-  Slot& entry_slot = slot(index);
-  entry_slot.callback = callback;
-  queue_.insert({when, index, entry_slot.generation});
+  const uint32_t index = claim_slot(when);
+  slot(index).callback = callback;
+  return enqueue(when, index);
+}
+
+EventId Engine::enqueue(Time when, uint32_t index) {
+  const uint32_t generation = slot(index).generation;
+  queue_.insert(when, index, generation);
   ++pending_count_;
   assert(queue_.size() >= pending_count_);
-  return EventId{index, entry_slot.generation};
+  return EventId{index, generation};
 }
 
 void Engine::fail_schedule_in_past(Time when) const {

@@ -28,9 +28,9 @@ EventQueue::~EventQueue() {
   assert(freed == blocks_allocated_);
 }
 
-void EventQueue::fail_negative_time(const Entry& entry) {
+void EventQueue::fail_negative_time(Time time) {
   // Keys are the time's bits read as unsigned; a negative time would sort after every other.
-  throw std::logic_error("EventQueue: negative event time " + std::to_string(entry.time.ns()));
+  throw std::logic_error("EventQueue: negative event time " + std::to_string(time.ns()));
 }
 
 // A block from the free list (a new one only while the queue grows past its largest size so

@@ -83,7 +83,11 @@ class EventQueue {
   // but before its last key costs a scan of the run; a time below the queue's base (which
   // peek() can advance past the engine's clock, e.g. to the first event after a run's
   // horizon) costs splicing the lower buckets (at most 256 list splices) into one.
-  void insert(const Entry& entry);
+  void insert(const Entry& entry) { insert(entry.time, entry.slot, entry.generation); }
+  // The same, from its fields: the Engine's way, which never builds an Entry on the stack (an
+  // Entry built there from 8-byte pieces and copied at once, 16 bytes wide, is a load the CPU
+  // cannot forward from those stores, a stall per event).
+  void insert(Time time, uint32_t slot, uint32_t generation);
   bool is_empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
   // The earliest entry (FIFO among equal times). Requires !is_empty(). The reference is
@@ -138,6 +142,8 @@ class EventQueue {
   int bucket_of(uint64_t key) const;
   // The smallest key bucket (p, v) can hold: base_'s digits above p, then v, then zeros.
   uint64_t floor_of(int bucket) const;
+  // The next free entry at the end of `bucket`, for an entry whose bucket that is.
+  Entry& append_to(int bucket);
   void push(const Entry& entry, int bucket);
   Block* append_block(Bucket& bucket);
   void release_block(Block* block);
@@ -155,7 +161,7 @@ class EventQueue {
   Block* insert_block_after(Bucket& bucket, Block* block);
   static void splice(Bucket& to, Bucket& from);
   static uint64_t minimum_key(const Bucket& bucket);
-  [[noreturn]] static void fail_negative_time(const Entry& entry);
+  [[noreturn]] static void fail_negative_time(Time time);
 
   std::array<Bucket, kBuckets> buckets_{};
   std::array<uint64_t, kOccupiedWords> occupied_{};  // bit i set iff bucket i >= 1 non-empty
@@ -187,26 +193,34 @@ inline uint64_t EventQueue::floor_of(int bucket) const {
   return (base_ & above) | (value << shift);  // NOLINT(clang-analyzer-core.*)
 }
 
-inline void EventQueue::push(const Entry& entry, int bucket) {
+inline EventQueue::Entry& EventQueue::append_to(int bucket) {
   assert(bucket >= 0 && bucket < kBuckets);
-  assert(bucket == 0 ? key_of(entry) < limit_ : bucket == bucket_of(key_of(entry)));
   Bucket& target = buckets_[bucket];
   Block* tail = target.tail;
   if (tail == nullptr || tail->end == kBlockEntries) [[unlikely]] {
     tail = append_block(target);
   }
-  tail->entries[tail->end++] = entry;
   if (bucket != 0) mark(bucket);
+  return tail->entries[tail->end++];
 }
 
-inline void EventQueue::insert(const Entry& entry) {
-  if (entry.time.ns() < 0) [[unlikely]] {
-    fail_negative_time(entry);
+inline void EventQueue::push(const Entry& entry, int bucket) {
+  assert(bucket == 0 ? key_of(entry) < limit_ : bucket == bucket_of(key_of(entry)));
+  append_to(bucket) = entry;
+}
+
+inline void EventQueue::insert(Time time, uint32_t slot, uint32_t generation) {
+  const auto key = static_cast<uint64_t>(time.ns());
+  if (time.ns() < 0) [[unlikely]] {
+    fail_negative_time(time);
   }
-  if (key_of(entry) < limit_) [[unlikely]] {
-    insert_below_limit(entry);
+  if (key < limit_) [[unlikely]] {
+    insert_below_limit(Entry{time, slot, generation});
   } else {
-    push(entry, bucket_of(key_of(entry)));
+    Entry& queued = append_to(bucket_of(key));
+    queued.time = time;
+    queued.slot = slot;
+    queued.generation = generation;
   }
   ++size_;
 }
