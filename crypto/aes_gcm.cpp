@@ -77,7 +77,7 @@ AesGcmKey::AesGcmKey(AesGcmKey&&) noexcept = default;
 AesGcmKey& AesGcmKey::operator=(AesGcmKey&&) noexcept = default;
 AesGcmKey::~AesGcmKey() = default;
 
-GcmTag AesGcmKey::encrypt_into(const GcmIv& iv, std::span<const uint8_t> aad,
+GcmTag AesGcmKey::encrypt_into(GcmIvView iv, std::span<const uint8_t> aad,
                                std::span<const uint8_t> plaintext, std::span<uint8_t> ciphertext) {
   check_sizes(aad, plaintext.size(), ciphertext.size());
   EVP_CIPHER_CTX* ctx = encrypt_ctx_.get();

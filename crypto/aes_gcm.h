@@ -31,6 +31,8 @@ inline constexpr std::size_t kGcmMessageMaxBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kGcmAadMaxBytes = std::size_t{1} << 20;
 
 using GcmIv = std::array<uint8_t, kGcmIvBytes>;
+// An IV where it already is (a GcmIv, or the IV field of a blob being written).
+using GcmIvView = std::span<const uint8_t, kGcmIvBytes>;
 using GcmTag = std::array<uint8_t, kGcmTagBytes>;
 
 struct GcmSealed {
@@ -51,7 +53,7 @@ class AesGcmKey {
   // The hot path, no allocation: ciphertext.size() must equal plaintext.size()
   // (<= kGcmMessageMaxBytes), aad.size() <= kGcmAadMaxBytes; a broken bound is a bug
   // (std::invalid_argument). Returns the tag.
-  GcmTag encrypt_into(const GcmIv& iv, std::span<const uint8_t> aad,
+  GcmTag encrypt_into(GcmIvView iv, std::span<const uint8_t> aad,
                       std::span<const uint8_t> plaintext, std::span<uint8_t> ciphertext);
   // True when the tag verifies; plaintext holds the message. False otherwise, with plaintext
   // zeroed. plaintext.size() must equal ciphertext.size().

@@ -113,8 +113,24 @@ struct DataPlane::Lane {
 
 // Per cluster: the round-robin position and, with shared_queue routing, the one queue.
 struct DataPlane::ClusterQueue {
-  uint64_t next = 0;
+  uint64_t next = 0;  // requests routed round robin so far
+  // next % modulus, kept so that a request costs no division while the number of eligible
+  // HSMs stays the same (a 64-bit division was a sixth of route()'s time in the e2e bench).
+  uint64_t remainder = 0;
+  std::size_t modulus = 0;
   std::deque<uint32_t> queue;
+
+  // The index among `eligible` HSMs of the next request's: next % eligible, next advanced.
+  std::size_t round_robin(std::size_t eligible) {
+    if (eligible != modulus) {
+      modulus = eligible;
+      remainder = next % eligible;
+    }
+    const std::size_t chosen = remainder;
+    ++next;
+    if (++remainder == modulus) remainder = 0;
+    return chosen;
+  }
 };
 
 template <typename... Parts>
@@ -690,7 +706,7 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   std::size_t chosen = SIZE_MAX;  // index into candidates
   switch (config_.hsm.routing) {
     case scenario::Routing::RoundRobin:
-      chosen = cq.next++ % eligible;
+      chosen = cq.round_robin(eligible);
       break;
     case scenario::Routing::Random:
       chosen = routing_rng_.next_below(eligible);
