@@ -36,15 +36,16 @@
 //   radix-32, block lists                    1.71x  66 B    3.38x  49 B    3.83x  49 B
 //   radix-64, block lists                    1.98x  78 B    3.50x  49 B    4.07x  49 B
 //   radix-256, block lists                   2.13x 112 B    3.85x  50 B    4.08x  49 B
-//   radix-16, second digit sorted (this)     1.97x  61 B    3.3x   49 B    3.1x   49 B
+//   radix-16, sorted run (this)              1.95x  61 B    3.1x   49 B    3.3x   49 B
 //
-// The last row was measured later (2026-12-06), interleaved with radix-16, block lists built
-// from the same tree, which then read 1.49-1.60x / 2.9-3.5x / 3.0-3.5x: the baseline had become
-// faster (15.5 M events/s at 1e3 against 13.8 M), so the rows above are not comparable with
-// it. At 1e3 a bucket of the second digit holds about 16 entries over 16 ns; sorting them
-// into the run instead of spreading them over 16 buckets of a block each took the engine
-// from 23.4 to 30.0 M events/s. At 1e5 and 1e6 those buckets are larger than kSortedRunMax:
-// no change beyond the +-10 % noise of those sizes.
+// The last row was measured later (2026-12-06; medians of 5-8 runs on a busy host, 1.8-2.1x /
+// 2.5-3.9x / 3.0-3.9x in all), where radix-16, block lists built from the same tree read
+// 1.49-1.60x / 2.9-3.5x / 3.0-3.5x: the baseline had become faster (15.5 M events/s at 1e3
+// against 13.8 M), so the rows above are not comparable with it. At 1e3 a bucket of the second
+// digit holds about 16 entries over 16 ns; sorting small buckets into the run instead of
+// spreading them over buckets of a block each took the engine from 23.4 to 30.0 M events/s,
+// and building callbacks in their slots (engine.h) to 32 M. At 1e5 and 1e6 the buckets that
+// reach the front are larger than kSortedRunMax: unchanged within the noise of those sizes.
 //
 // Wider digits move entries fewer times but cost more fixed buckets and more half-empty
 // blocks when few events are pending; radix-16 is the widest that stays under 64 bytes per
