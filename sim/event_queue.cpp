@@ -89,7 +89,7 @@ uint64_t EventQueue::minimum_key(const Bucket& bucket) {
   }
 }
 
-// The run (bucket 0) is consumed: make the lowest non-empty bucket the next run. Three cases
+// The run (bucket 0) is consumed: make the lowest non-empty bucket the next run. Four cases
 // need no redistribution:
 // - a bucket (0, v) of the lowest digit holds a single key (base_'s upper digits, then v),
 //   so it becomes the run as it is, that key the new base;
@@ -99,7 +99,8 @@ uint64_t EventQueue::minimum_key(const Bucket& bucket) {
 //   is in a higher bucket, so it differs from the new base where it differed from base_: the
 //   other entries keep their places. Without this the entry would step down one digit per
 //   refill, a push each time.
-// - a bucket (1, v) of a few blocks is sorted into the run (sort_into_run).
+// - a bucket (1, v) of a few blocks is sorted into the run (sort_into_run);
+// - a bucket of a higher digit in a single block is sorted into the run (sort_block_into_run).
 // Any other bucket is emptied into lower ones (descend) and the search starts again.
 // The first two, against doing them in descend(): 106 instructions less per request of the
 // e2e bench scenario (callgrind), 697 -> 679 ns (scripts/perf-compare.sh). Checking for a lone
@@ -262,16 +263,16 @@ bool EventQueue::sort_block_into_run(int source_index) {
   return true;
 }
 
-// Moves the run's entries with a key above base_ to their buckets. Only a sorted run
-// (sort_into_run, sort_block_into_run) has such keys, and they differ from base_ only in
-// digits below the one of the bucket it was sorted from: their buckets are lower than that one.
+// Moves the run's entries with a key above base_ to their buckets; the run has one (its last
+// key). Only a sorted run (sort_into_run, sort_block_into_run) has such keys, and they differ
+// from base_ only in digits below the one of the bucket it was sorted from: their buckets are
+// lower than that one.
 void EventQueue::cut_run() {
   Bucket& run = buckets_[0];
-  const uint64_t key = base_;
   Block* before = nullptr;  // the block before `block`, null for the head
   Block* block = run.head();
   uint32_t at = block->begin;
-  while (key_of(block->entries[at]) <= key) {
+  while (key_of(block->entries[at]) <= base_) {
     if (++at == block->end) {
       before = block;
       block = block->next;
