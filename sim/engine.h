@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -142,6 +143,7 @@ class Engine {
       return create_slot();
     }
     Slot& reused = slot(index);
+    assert(reused.next_free != kInUse);
     free_head_ = reused.next_free;
     reused.next_free = kInUse;
     return index;

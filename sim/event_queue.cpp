@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -113,25 +114,23 @@ void EventQueue::refill() {
     const int source_index = lowest_occupied();
     Bucket& source = buckets_[source_index];
     if (source_index < kDigitValues) {
-      base_ = floor_of(source_index);
-      assert(minimum_key(source) == base_);
-    } else if (const Block* head = source.head();
-               head == source.tail && head->begin + 1 == head->end) {
-      base_ = key_of(head->entries[head->begin]);
-    } else if (source_index < 2 * kDigitValues ? sort_into_run(source_index)
-                                               : sort_block_into_run(source_index)) {
-      return;
-    } else {
-      // The keys equal to descend's new base land in the run; with none, search again.
-      descend(source_index);
-      if (buckets_[0].empty()) continue;
+      const uint64_t key = floor_of(source_index);
+      assert(minimum_key(source) == key);
+      make_run(source_index, key, key + 1);
       return;
     }
-    limit_ = base_ + 1;
-    buckets_[0] = source;
-    source = Bucket{};
-    unmark(source_index);
-    return;
+    if (const Block* head = source.head(); head == source.tail && head->begin + 1 == head->end) {
+      const uint64_t key = key_of(head->entries[head->begin]);
+      make_run(source_index, key, key + 1);
+      return;
+    }
+    if (source_index < 2 * kDigitValues ? sort_into_run(source_index)
+                                        : sort_block_into_run(source_index)) {
+      return;
+    }
+    // The keys equal to descend's new base land in the run; with none, search again.
+    descend(source_index);
+    if (!buckets_[0].empty()) return;
   }
 }
 
@@ -201,26 +200,39 @@ void EventQueue::insert_below_limit(const Entry& entry) {
     if (place_in_run(entry)) return;
     cut_run();
     limit_ = base_ + 1;
-    if (key != base_) return push(entry, bucket_of(key));
+    if (key != base_) {
+      push(entry, bucket_of(key));
+      return;
+    }
   }
   push(entry, 0);
+}
+
+// The run's first entry with a key above `key`, which must exist (the run's last key is
+// above it), if it lies within the run's first `max_blocks` blocks; else nullopt.
+std::optional<EventQueue::RunPlace> EventQueue::first_above(uint64_t key, int max_blocks) const {
+  RunPlace place{nullptr, buckets_[0].head(), 0};
+  place.at = place.block->begin;
+  int blocks = 1;
+  while (key_of(place.block->entries[place.at]) <= key) {
+    if (++place.at == place.block->end) {
+      if (++blocks > max_blocks) return std::nullopt;
+      place.before = place.block;
+      place.block = place.block->next;
+      place.at = place.block->begin;
+    }
+  }
+  return place;
 }
 
 // Inserts `entry` (base_ <= its key < the run's last key) before the first larger key of the
 // run, if that key is within the run's first kPlaceBlocksMax blocks and its block has room on
 // either side; else false, nothing done.
 bool EventQueue::place_in_run(const Entry& entry) {
-  const uint64_t key = key_of(entry);
-  Block* block = buckets_[0].head();
-  uint32_t at = block->begin;
-  int blocks = 1;
-  while (key_of(block->entries[at]) <= key) {
-    if (++at == block->end) {
-      if (++blocks > kPlaceBlocksMax) return false;
-      block = block->next;
-      at = block->begin;
-    }
-  }
+  const std::optional<RunPlace> place = first_above(key_of(entry), kPlaceBlocksMax);
+  if (!place) return false;
+  Block* const block = place->block;
+  uint32_t at = place->at;
   if (block->end < kBlockEntries) {
     std::copy_backward(block->entries + at, block->entries + block->end,
                        block->entries + block->end + 1);
@@ -255,12 +267,21 @@ bool EventQueue::sort_block_into_run(int source_index) {
     *to = moving;
   }
   const int shift = (source_index / kDigitValues) * kDigitBits;
-  base_ = floor_of(source_index);
-  limit_ = base_ + (uint64_t{1} << shift);
-  buckets_[0] = source;
-  source = Bucket{};
-  unmark(source_index);
+  const uint64_t floor = floor_of(source_index);
+  make_run(source_index, floor, floor + (uint64_t{1} << shift));
   return true;
+}
+
+// Bucket `source_index` (the lowest non-empty one, its entries in run order) becomes the run,
+// keys [base, limit) of it: base and limit agree with base_ above the bucket's digit and
+// have its value there, so every other queued key keeps its bucket and is >= limit.
+void EventQueue::make_run(int source_index, uint64_t base, uint64_t limit) {
+  assert(buckets_[0].empty());
+  buckets_[0] = buckets_[source_index];
+  buckets_[source_index] = Bucket{};
+  unmark(source_index);
+  base_ = base;
+  limit_ = limit;
 }
 
 // Moves the run's entries with a key above base_ to their buckets; the run has one (its last
@@ -269,16 +290,7 @@ bool EventQueue::sort_block_into_run(int source_index) {
 // lower than that one.
 void EventQueue::cut_run() {
   Bucket& run = buckets_[0];
-  Block* before = nullptr;  // the block before `block`, null for the head
-  Block* block = run.head();
-  uint32_t at = block->begin;
-  while (key_of(block->entries[at]) <= base_) {
-    if (++at == block->end) {
-      before = block;
-      block = block->next;
-      at = block->begin;
-    }
-  }
+  const auto [before, block, at] = *first_above(base_, std::numeric_limits<int>::max());
   // The entries from (block, at) to the run's end leave, in order (equal keys keep it).
   Block* const head = run.head();
   Block* const old_tail = run.tail;

@@ -18,8 +18,8 @@
 // whose keys span 16 ns, up to kSortedRunMax entries; an insertion sort of a single block for
 // higher digits); else after being emptied into lower buckets (descend), and the search
 // starts again. A new key inside a sorted run is placed in it when that is a short scan and
-// shift, else the run is cut back to its first key (insert_below_limit). An entry only moves
-// to lower buckets, so it moves at most about twice per digit, each move a sequential copy;
+// shift, else the run is cut back to its keys equal to base_ (insert_below_limit). An entry only
+// moves to lower buckets, so it moves at most about twice per digit, each move a sequential copy;
 // in the hold model it moves about twice in all. FIFO among equal keys falls out: equal keys
 // always share a bucket, buckets are appended in order, and moves and sorts keep that order.
 //
@@ -60,6 +60,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "sim/time.h"
 
@@ -80,8 +81,8 @@ class EventQueue {
   EventQueue& operator=(const EventQueue&) = delete;
   ~EventQueue();
 
-  // Any time >= 0 is accepted, in O(1) amortized. A time within the 16 ns of a sorted run
-  // but before its last key costs a scan of the run; a time below the queue's base (which
+  // Any time >= 0 is accepted, in O(1) amortized. A time within the span of a sorted run
+  // but before its last key costs a bounded scan of the run; a time below the queue's base (which
   // peek() can advance past the engine's clock, e.g. to the first event after a run's
   // horizon) costs splicing the lower buckets (at most 256 list splices) into one.
   void insert(const Entry& entry) { insert(entry.time, entry.slot, entry.generation); }
@@ -155,7 +156,16 @@ class EventQueue {
   void descend(int source_index);
   bool sort_into_run(int source_index);
   bool sort_block_into_run(int source_index);
+  void make_run(int source_index, uint64_t base, uint64_t limit);
   void insert_below_limit(const Entry& entry);
+  // Where a key goes in the run: entry `at` of `block`, the block after `before` (null: the
+  // run's head).
+  struct RunPlace {
+    Block* before;
+    Block* block;
+    uint32_t at;
+  };
+  std::optional<RunPlace> first_above(uint64_t key, int max_blocks) const;
   bool place_in_run(const Entry& entry);
   void cut_run();
   void lower_base(uint64_t key);
