@@ -35,6 +35,8 @@ class RandomStream {
   double next_normal();
 
  private:
+  [[gnu::noinline]] double exponential_outside_core(uint64_t bits);
+
   std::array<uint64_t, 4> state_;
 };
 

@@ -73,6 +73,13 @@ void Workload::start() {
   }
   if (targets_.empty() || mix_.empty()) return;
   if (const auto& store = kms.keys()[targets_.front().key]->store) store_ = *store;
+  // Every request of an operation on a target is the same request: prepared once, here, after
+  // targets_ stops growing (the spans point into the targets' buffers and plaintext_).
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    for (std::size_t op = 0; op < kCryptoOpCount; ++op) {
+      targets_[i].prepared[op] = prepare(static_cast<CryptoOp>(op), i);
+    }
+  }
 
   if (spec_.arrivals.kind == scenario::Arrivals::Kind::Closed) {
     for (uint32_t c = 0; c < spec_.arrivals.clients; ++c)
@@ -162,23 +169,22 @@ void Workload::issue(uint32_t client, sim::Time when) {
   submit(slot, when);
 }
 
-void Workload::submit(uint32_t slot, sim::Time when) {
-  const Request& r = requests_[slot];
-  const Target& t = targets_[r.target];
+PreparedRequest Workload::prepare(CryptoOp op, std::size_t target) const {
+  const Target& t = targets_[target];
   PreparedRequest p;
-  p.op = r.op;
+  p.op = op;
   p.key = t.key;
   p.plaintext = plaintext_;
   p.aad = t.aad;
   p.number_of_bytes = 32;
-  switch (r.op) {
+  switch (op) {
     case CryptoOp::Decrypt:
       p.blob = t.blob;
       p.source_aad = t.aad;
       break;
     case CryptoOp::ReEncrypt: {
       // From this key to the next one of the list (to itself when there is one key).
-      const Target& to = targets_[(r.target + 1) % targets_.size()];
+      const Target& to = targets_[(target + 1) % targets_.size()];
       p.source_key = t.key;
       p.blob = t.blob;
       p.source_aad = t.aad;
@@ -192,8 +198,14 @@ void Workload::submit(uint32_t slot, sim::Time when) {
     default:
       break;
   }
+  return p;
+}
+
+void Workload::submit(uint32_t slot, sim::Time when) {
+  const Request& r = requests_[slot];
   ++submitted_;
-  world_.data_plane().submit_at(when, p, *this, slot);
+  world_.data_plane().submit_at(when, targets_[r.target].prepared[static_cast<std::size_t>(r.op)],
+                                *this, slot);
 }
 
 void Workload::on_answer(uint64_t tag, const CryptoAnswer& a) {

@@ -54,6 +54,7 @@ class Workload final : public CryptoClient {
     uint32_t key;
     std::vector<uint8_t> aad;   // blob_aad(key ARN, context)
     std::vector<uint8_t> blob;  // a ciphertext of the key, for Decrypt and ReEncrypt
+    std::array<PreparedRequest, kCryptoOpCount> prepared;  // by operation
   };
   struct Request {
     CryptoOp op;
@@ -69,6 +70,7 @@ class Workload final : public CryptoClient {
   void arrivals();
   sim::Time arrival_after(sim::Time t);
   void issue(uint32_t client, sim::Time when);
+  PreparedRequest prepare(CryptoOp op, std::size_t target) const;
   void submit(uint32_t slot, sim::Time when);
   bool active(sim::Time t) const;
 
