@@ -29,7 +29,10 @@ static_assert(kGcmMessageMaxBytes <= kSecretBytesMax);
   throw std::runtime_error(message);
 }
 
-void check_sizes(std::span<const uint8_t> aad, std::size_t in_size, std::size_t out_size) {
+// Throws the error check_sizes found: out of line, so each operation pays three compares.
+[[noreturn, gnu::cold, gnu::noinline]] void size_failure(std::span<const uint8_t> aad,
+                                                         std::size_t in_size,
+                                                         std::size_t out_size) {
   if (in_size > kGcmMessageMaxBytes) {
     throw std::invalid_argument("AesGcmKey: message of " + std::to_string(in_size) +
                                 " bytes exceeds the bound of " +
@@ -42,6 +45,14 @@ void check_sizes(std::span<const uint8_t> aad, std::size_t in_size, std::size_t 
   if (out_size != in_size) {
     throw std::invalid_argument("AesGcmKey: output buffer of " + std::to_string(out_size) +
                                 " bytes for a message of " + std::to_string(in_size));
+  }
+  throw std::logic_error("AesGcmKey: size_failure called for sizes that are fine");
+}
+
+inline void check_sizes(std::span<const uint8_t> aad, std::size_t in_size, std::size_t out_size) {
+  if (in_size > kGcmMessageMaxBytes || aad.size() > kGcmAadMaxBytes || out_size != in_size)
+      [[unlikely]] {
+    size_failure(aad, in_size, out_size);
   }
 }
 

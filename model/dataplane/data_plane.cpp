@@ -459,6 +459,13 @@ void DataPlane::begin(uint32_t id) {
   engine_.schedule_at(j.submitted + j.one_way, [this, id] { arrive(id); });
 }
 
+inline DataPlane::KeyRoute& DataPlane::key_route(uint32_t key) {
+  if (routes_.size() <= key) [[unlikely]] {
+    grow_routes();
+  }
+  return routes_[key];
+}
+
 bool DataPlane::front_end(Job& j) {
   if (j.op == CryptoOp::GenerateRandom) {
     if (j.store != kNoIndex) {
@@ -626,9 +633,9 @@ void DataPlane::arrive(uint32_t id) {
   }
 }
 
-DataPlane::KeyRoute& DataPlane::key_route(uint32_t key) {
-  if (routes_.size() <= key) routes_.resize(kms_.keys().size());
-  return routes_[key];
+// Grows routes_ to one entry per key (keys are only ever added): the rare half of key_route.
+void DataPlane::grow_routes() {
+  routes_.resize(kms_.keys().size());
 }
 
 const DataPlane::KeyRoute* DataPlane::cached_route(uint32_t key) const {

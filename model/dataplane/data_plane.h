@@ -209,6 +209,7 @@ class DataPlane {
   Lane& new_lane(uint32_t hsm);
   const Cluster* cluster_of(uint32_t store, const CustomKeyStore& s);
   KeyRoute& key_route(uint32_t key);  // the key's entry of routes_ (made on first use)
+  [[gnu::noinline]] void grow_routes();
   // The cached route of `key` if it is still valid (see KeyRoute), else null.
   const KeyRoute* cached_route(uint32_t key) const;
   // Finds, and for a key caches, the HSMs of `c` that may serve the job; null (the job
