@@ -42,11 +42,9 @@ static_assert(kGcmMessageMaxBytes <= kSecretBytesMax);
     throw std::invalid_argument("AesGcmKey: AAD of " + std::to_string(aad.size()) +
                                 " bytes exceeds the bound of " + std::to_string(kGcmAadMaxBytes));
   }
-  if (out_size != in_size) {
-    throw std::invalid_argument("AesGcmKey: output buffer of " + std::to_string(out_size) +
-                                " bytes for a message of " + std::to_string(in_size));
-  }
-  throw std::logic_error("AesGcmKey: size_failure called for sizes that are fine");
+  // Neither bound broken: the output buffer's size is what check_sizes found wrong.
+  throw std::invalid_argument("AesGcmKey: output buffer of " + std::to_string(out_size) +
+                              " bytes for a message of " + std::to_string(in_size));
 }
 
 inline void check_sizes(std::span<const uint8_t> aad, std::size_t in_size, std::size_t out_size) {

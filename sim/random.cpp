@@ -198,8 +198,8 @@ double RandomStream::next_exponential() {
   return exponential_outside_core(bits);
 }
 
-// The rest of next_exponential's loop, from a draw `bits` that fell outside its layer's core:
-// the same draws in the same order as one loop would make.
+// The rest of next_exponential's loop, from a draw `bits` that fell outside its layer's core
+// (checked again on entry, so the loop reads as one): the same draws in the same order.
 double RandomStream::exponential_outside_core(uint64_t bits) {
   const Ziggurat& z = kExpZiggurat;
   for (;;) {
@@ -222,12 +222,26 @@ double RandomStream::exponential_outside_core(uint64_t bits) {
   }
 }
 
+// As next_exponential: the core path a leaf, the rest out of line.
 double RandomStream::next_normal() {
+  const uint64_t bits = next_u64();
+  const auto layer = static_cast<size_t>(bits & 0xFF);
+  const bool negative = ((bits >> 8) & 1) != 0;  // bits 8..10 are otherwise unused
+  const uint64_t j = bits >> 11;
+  const Ziggurat::Core& core = kNormZiggurat.core[layer];
+  if (j < core.k) [[likely]] {
+    const double x = static_cast<double>(j) * core.w;
+    return negative ? -x : x;
+  }
+  return normal_outside_core(bits);
+}
+
+// The rest of next_normal's loop, from a draw `bits` that fell outside its layer's core.
+double RandomStream::normal_outside_core(uint64_t bits) {
   const Ziggurat& z = kNormZiggurat;
   for (;;) {
-    const uint64_t bits = next_u64();
     const auto layer = static_cast<size_t>(bits & 0xFF);
-    const bool negative = ((bits >> 8) & 1) != 0;  // bits 8..10 are otherwise unused
+    const bool negative = ((bits >> 8) & 1) != 0;
     const uint64_t j = bits >> 11;
     double x = static_cast<double>(j) * z.core[layer].w;
     if (j < z.core[layer].k) {
@@ -247,6 +261,7 @@ double RandomStream::next_normal() {
     if (y < norm_density(x)) {
       return negative ? -x : x;
     }
+    bits = next_u64();
   }
 }
 

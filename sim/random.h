@@ -36,6 +36,7 @@ class RandomStream {
 
  private:
   [[gnu::noinline]] double exponential_outside_core(uint64_t bits);
+  [[gnu::noinline]] double normal_outside_core(uint64_t bits);
 
   std::array<uint64_t, 4> state_;
 };
