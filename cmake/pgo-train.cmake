@@ -1,12 +1,12 @@
 # The PGO training run (cmake/pgo.cmake), as a script: cmake -DHSMSIM=<instrumented hsmsim>
-# -DSOURCE_DIR=<source tree> -DWORK_DIR=<scratch directory> -P pgo-train.cmake
+# -DSCENARIOS=<scenario files, '|'-separated> -DWORK_DIR=<scratch directory> -P pgo-train.cmake
 #
 # What the profile should teach GCC is a served request's path, so the bulk of the training
 # is the e2e bench's own scenario (1 KiB Encrypt requests through the whole stack); the
 # shipped scenarios add the control plane, faults, quotas and the outputs. Every run is
 # seeded, so the same sources always give the same profile. A run that fails fails the build:
 # a profile of an error path would optimize the wrong code.
-foreach(var HSMSIM SOURCE_DIR WORK_DIR)
+foreach(var HSMSIM SCENARIOS WORK_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "pgo-train.cmake: -D${var}=... is required")
   endif()
@@ -30,8 +30,7 @@ if(NOT rc EQUAL 0)
 endif()
 train(run ${WORK_DIR}/bench-e2e.yaml)
 
-file(GLOB scenarios ${SOURCE_DIR}/scenarios/*.yaml)
-list(SORT scenarios)
+string(REPLACE "|" ";" scenarios "${SCENARIOS}")
 foreach(s IN LISTS scenarios)
   train(run ${s})
 endforeach()

@@ -49,13 +49,15 @@ function(hsmsim_pgo)
               -fprofile-update=single)
     foreach(t IN LISTS targets)
       target_compile_options(${t} PRIVATE ${flags})
-      target_link_options(${t} PRIVATE ${flags})
     endforeach()
+    target_link_options(hsmsim PRIVATE ${flags})
+    # The script gets the scenarios this command depends on, as one argument ('|' for ';').
+    string(REPLACE ";" "|" scenarios "${HSMSIM_PGO_TRAINING_SCENARIOS}")
     add_custom_command(
       OUTPUT ${PROJECT_BINARY_DIR}/pgo-profile.stamp
       # Counts of an earlier binary would be merged into the new ones: start afresh.
       COMMAND ${CMAKE_COMMAND} -E rm -rf ${HSMSIM_PGO_GENERATE}
-      COMMAND ${CMAKE_COMMAND} -DHSMSIM=$<TARGET_FILE:hsmsim> -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+      COMMAND ${CMAKE_COMMAND} -DHSMSIM=$<TARGET_FILE:hsmsim> -DSCENARIOS=${scenarios}
               -DWORK_DIR=${PROJECT_BINARY_DIR}/pgo-run -P ${PROJECT_SOURCE_DIR}/cmake/pgo-train.cmake
       COMMAND ${CMAKE_COMMAND} -E touch ${PROJECT_BINARY_DIR}/pgo-profile.stamp
       DEPENDS hsmsim ${PROJECT_SOURCE_DIR}/cmake/pgo-train.cmake ${HSMSIM_PGO_TRAINING_SCENARIOS}
