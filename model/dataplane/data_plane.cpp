@@ -520,7 +520,7 @@ bool DataPlane::front_end(Job& j) {
     }
   }
   if (kms_.internal_error_now()) [[unlikely]] {
-    refuse(j, kInternal, "KMS could not complete the request (injected internal error)");
+    refuse_internal_error(j);
     return false;
   }
   // The store the request counts against (ReEncrypt: the source key's).
@@ -538,7 +538,12 @@ bool DataPlane::front_end(Job& j) {
       return false;
     }
   }
-  // Quotas: the request counts against its store and the account only if both admit it.
+  return admit(j, store);
+}
+
+// The quotas: the request counts against its store (if any) and the account only if both
+// admit it. False: refused (throttled).
+inline bool DataPlane::admit(Job& j, uint32_t store) {
   if (store != kNoIndex) {
     if (store_limits_.size() <= store) {
       store_limits_.resize(kms_.stores().size(), RateLimiter(config_.key_store_rps));
@@ -593,15 +598,57 @@ const Cluster* DataPlane::cluster_of(uint32_t store, const CustomKeyStore& s) {
   return known != nullptr && known->state != ClusterState::DELETED ? known : nullptr;
 }
 
+void DataPlane::refuse_internal_error(Job& j) {
+  refuse(j, kInternal, "KMS could not complete the request (injected internal error)");
+}
+
+// A refusal by the front end comes back from KMS: api_rtt after the request was sent.
+void DataPlane::answer_from_front_end(uint32_t id) {
+  const Job& j = *jobs_[id];
+  const sim::Time back = std::max(engine_.now(), j.submitted + j.api);
+  answer(id, back - engine_.now());
+}
+
+// The usual request of a workload: one key, in a store, sent by the account root, and the
+// key's checks and route still as they were found (see KeyRoute). It is checked, counted
+// and placed as front_end and route would, with the same draws and quota counts in the same
+// order, but from the cached route: no lookups of key, store, cluster or queue. False: not
+// that case, and nothing was done.
+inline bool DataPlane::arrive_cached(uint32_t id, Job& j) {
+  if (j.op == CryptoOp::ReEncrypt || j.op == CryptoOp::GenerateRandom || j.key >= routes_.size()) {
+    return false;
+  }
+  const KeyRoute& r = routes_[j.key];
+  const uint64_t epoch = engine_.state_epoch();
+  if (r.checked != epoch || r.routed != epoch || (j.owns && !j.principal.empty())) return false;
+  // A partition is checked every time (it ends by the clock, not by an event). The check has
+  // no side effect, so when it fails the request simply takes the general path.
+  if (!kms_.cluster_reachable(r.store->cluster_id)) [[unlikely]] {
+    return false;
+  }
+  if (kms_.internal_error_now()) [[unlikely]] {
+    refuse_internal_error(j);
+    answer_from_front_end(id);
+    return true;
+  }
+  if (!admit(j, r.store_index)) [[unlikely]] {
+    answer_from_front_end(id);
+    return true;
+  }
+  if (!place(id, j, j.key, r, *r.queue)) [[unlikely]] {
+    answer(id, j.one_way);
+  }
+  return true;
+}
+
 void DataPlane::arrive(uint32_t id) {
   engine_.skip_observer();  // requests change nothing that waits and monitors watch
   Job& j = *jobs_[id];
   j.arrived = engine_.now();
   if (j.stage == 0) {
+    if (arrive_cached(id, j)) return;
     if (!front_end(j)) [[unlikely]] {
-      // A refusal comes back from KMS: api_rtt after the request was sent.
-      const sim::Time back = std::max(engine_.now(), j.submitted + j.api);
-      return answer(id, back - engine_.now());
+      return answer_from_front_end(id);
     }
     // A key outside any custom key store is served by KMS's own HSMs: no cluster to model.
     const uint32_t first = j.op == CryptoOp::ReEncrypt ? j.source_key : j.key;
@@ -701,14 +748,31 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   if (!r) [[unlikely]] {
     return false;
   }
-  const std::vector<uint32_t>& candidates = r->hsms;
-  const std::size_t eligible = candidates.size();
-  const auto cluster_index = static_cast<uint32_t>(cloudhsm_.hsms()[c->hsms.front()]->cluster);
+  ClusterQueue& cq = cluster_queue(*c);
+  if (key != kNoIndex) {
+    // What arrive_cached needs besides: valid for as long as the rest of the entry.
+    KeyRoute& cached = routes_[key];
+    cached.store = &s;
+    cached.store_index = store;
+    cached.queue = &cq;
+  }
+  return place(id, j, key, *r, cq);
+}
+
+DataPlane::ClusterQueue& DataPlane::cluster_queue(const Cluster& c) {
+  const auto cluster_index = static_cast<uint32_t>(cloudhsm_.hsms()[c.hsms.front()]->cluster);
   if (cluster_queues_.size() <= cluster_index) cluster_queues_.resize(cluster_index + 1);
   if (!cluster_queues_[cluster_index]) {
     cluster_queues_[cluster_index] = std::make_unique<ClusterQueue>();
   }
-  ClusterQueue& cq = *cluster_queues_[cluster_index];
+  return *cluster_queues_[cluster_index];
+}
+
+// Starts or queues the job on one of the route's HSMs (or the cluster's shared queue), by the
+// routing policy. False (the job refused) when the chosen queue is full.
+bool DataPlane::place(uint32_t id, Job& j, uint32_t key, const KeyRoute& route, ClusterQueue& cq) {
+  const std::vector<uint32_t>& candidates = route.hsms;
+  const std::size_t eligible = candidates.size();
   const uint32_t concurrency = config_.hsm.concurrency;
   std::size_t chosen = SIZE_MAX;  // index into candidates
   switch (config_.hsm.routing) {
@@ -756,7 +820,7 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
   const uint32_t hsm = candidates[chosen];
   j.routed_key = key;
   j.routed_epoch = key != kNoIndex ? engine_.state_epoch() : kNeverStamp;
-  j.routed_material = key != kNoIndex ? r->materials[chosen] : 0;
+  j.routed_material = key != kNoIndex ? route.materials[chosen] : 0;
   Lane& l = lane(hsm);
   if (l.busy < concurrency) {
     start_service(id, hsm);

@@ -172,13 +172,18 @@ class DataPlane {
   // What the front end and routing learnt of a key, valid while the engine's state epoch reads
   // what it read then (no event that may change the world has run since): that the key passed
   // the front end's key checks (the account root, a default policy), and which HSMs of its
-  // cluster may serve it, with the material each holds. A workload's requests then skip the
-  // per-HSM std::map lookups, twice each (eligibility, then the material at the end of service).
-  // Refusals are never cached: they are worked out, and their messages written, as before.
+  // cluster may serve it, with the material each holds, its store and its cluster's queue. A
+  // workload's requests then skip the per-HSM std::map lookups, twice each (eligibility, then
+  // the material at the end of service), and, both stamps current, the lookups of key, store,
+  // cluster and queue too (arrive_cached). Refusals are never cached: they are worked out, and
+  // their messages written, as before.
   struct KeyRoute {
     uint64_t checked = kNeverStamp;  // epoch at which the key passed front_end's key checks
-    uint64_t routed = kNeverStamp;   // epoch at which `hsms` and `materials` were found
+    uint64_t routed = kNeverStamp;   // epoch at which the fields below were found
     const Cluster* cluster = nullptr;
+    const CustomKeyStore* store = nullptr;  // the key's store, and its index
+    uint32_t store_index = kNoIndex;
+    ClusterQueue* queue = nullptr;    // the cluster's
     std::vector<uint32_t> hsms;       // active, serving HSMs of the cluster holding the key
     std::vector<uint64_t> materials;  // the key's material on each of them
   };
@@ -190,6 +195,12 @@ class DataPlane {
   bool front_end(Job& j);
   bool key_usable(Job& j, uint32_t key, std::string_view action);
   bool route(uint32_t job, uint32_t key);
+  bool arrive_cached(uint32_t job, Job& j);
+  ClusterQueue& cluster_queue(const Cluster& c);
+  bool place(uint32_t job, Job& j, uint32_t key, const KeyRoute& r, ClusterQueue& cq);
+  bool admit(Job& j, uint32_t store);
+  [[gnu::cold, gnu::noinline]] void refuse_internal_error(Job& j);
+  void answer_from_front_end(uint32_t job);
   void arrive(uint32_t job);
   void start_service(uint32_t job, uint32_t hsm);
   void end_service(uint32_t hsm, uint32_t job);
