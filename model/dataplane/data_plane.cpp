@@ -59,10 +59,11 @@ std::optional<CryptoOp> crypto_op_named(std::string_view action) {
 }
 
 // One request in flight. Jobs live in a pool and are reused, so their buffers keep their
-// capacity: a workload's steady state allocates nothing per request. The members every
-// request touches come first and fill four cache lines; a workload's request touches no other
+// capacity: a workload's steady state allocates nothing per request. The members an Encrypt
+// request touches come first and fill three cache lines (the record is aligned to them); the
+// outputs after them are touched only by a refusal or an operation that returns plaintext
 // (with a batch of requests in flight, each job's lines are cold when it comes round again).
-struct DataPlane::Job {
+struct alignas(64) DataPlane::Job {
   CryptoOp op = CryptoOp::Encrypt;
   uint8_t stage = 0;  // ReEncrypt: 0 = open on the source key, 1 = seal under the destination
   bool ok = false;
@@ -88,9 +89,10 @@ struct DataPlane::Job {
   std::span<const uint8_t> plaintext, aad, blob, source_aad;
 
   // Outputs. (A sealed blob goes to the data plane's sealed_ buffer: it is answered in the
-  // same event that seals it.)
+  // same event that seals it.) `exception` and `message` are set by refuse() and read only
+  // when the job is not ok; `message` is empty while the job is ok.
   std::string_view exception;
-  crypto::SecretBytes out_plain;
+  crypto::SecretBytes out_plain;  // never used by Encrypt
   std::string message;
 
   // Decrypt and ReEncrypt only: the parsed blob (reset when such a job is released).
@@ -203,8 +205,10 @@ uint32_t DataPlane::new_job() {
   j.aad = {};
   j.blob = {};
   j.source_aad = {};
-  if (!j.out_plain.empty()) j.out_plain = crypto::SecretBytes();
-  j.message.clear();
+  if (j.op != CryptoOp::Encrypt && !j.out_plain.empty()) j.out_plain = crypto::SecretBytes();
+  assert(j.ok || j.exception.size() > 0);
+  assert(!j.ok || j.message.empty());
+  if (!j.ok) j.message.clear();
   --in_flight_;
   free_jobs_.push_back(id);
 }
@@ -220,7 +224,6 @@ void DataPlane::start_job(Job& j, CryptoOp op, CryptoClient& client, uint64_t ta
   j.material = 0;
   j.routed_epoch = kNeverStamp;
   j.ok = false;
-  j.exception = {};
   assert(j.view.key_id.empty());  // reset by release()
   j.submitted = j.arrived = j.started = engine_.now();
   j.queue_wait = sim::Duration::zero();
@@ -253,6 +256,7 @@ void DataPlane::submit(CryptoOp op, const Json& params, const std::string& princ
   Job& j = *jobs_[id];
   start_job(j, op, client, tag);
   j.owns = true;
+  j.exception = {};  // the parameter checks below set it
   j.principal = principal == account_root_arn() ? "" : principal;
 
   Params in(params);
@@ -1024,7 +1028,7 @@ void DataPlane::answer(uint32_t id, sim::Duration return_path) {
       .op = j.op,
       .ok = j.ok,
       .exception = j.ok ? std::string_view() : j.exception,
-      .message = j.message,
+      .message = j.ok ? std::string_view() : std::string_view(j.message),
       .submitted = j.submitted,
       // A refusal at the front end comes back after api_rtt; a cluster's answer after the
       // way back from the cluster.
