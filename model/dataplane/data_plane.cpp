@@ -619,12 +619,13 @@ void DataPlane::answer_from_front_end(uint32_t id) {
 // order, but from the cached route: no lookups of key, store, cluster or queue. False: not
 // that case, and nothing was done.
 inline bool DataPlane::arrive_cached(uint32_t id, Job& j) {
-  if (j.op == CryptoOp::ReEncrypt || j.op == CryptoOp::GenerateRandom || j.key >= routes_.size()) {
+  if (j.op == CryptoOp::ReEncrypt || j.op == CryptoOp::GenerateRandom) return false;
+  const KeyRoute* route = cached_route(j.key);
+  if (route == nullptr || route->checked != engine_.state_epoch() ||
+      (j.owns && !j.principal.empty())) {
     return false;
   }
-  const KeyRoute& r = routes_[j.key];
-  const uint64_t epoch = engine_.state_epoch();
-  if (r.checked != epoch || r.routed != epoch || (j.owns && !j.principal.empty())) return false;
+  const KeyRoute& r = *route;
   // A partition is checked every time (it ends by the clock, not by an event). The check has
   // no side effect, so when it fails the request simply takes the general path.
   if (!kms_.cluster_reachable(r.store->cluster_id)) [[unlikely]] {
@@ -748,17 +749,19 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
     refuse(j, unreachable, "KMS cannot communicate with your CloudHSM cluster ", s.cluster_id, ".");
     return false;
   }
-  if (!r) r = find_route(j, key, *c, unreachable);
-  if (!r) [[unlikely]] {
-    return false;
-  }
   ClusterQueue& cq = cluster_queue(*c);
-  if (key != kNoIndex) {
-    // What arrive_cached needs besides: valid for as long as the rest of the entry.
-    KeyRoute& cached = routes_[key];
-    cached.store = &s;
-    cached.store_index = store;
-    cached.queue = &cq;
+  if (!r) {
+    r = find_route(j, key, *c, unreachable);
+    if (!r) [[unlikely]] {
+      return false;
+    }
+    if (key != kNoIndex) {
+      // What arrive_cached needs besides, kept with the entry for as long as it is valid.
+      KeyRoute& found = routes_[key];
+      found.store = &s;
+      found.store_index = store;
+      found.queue = &cq;
+    }
   }
   return place(id, j, key, *r, cq);
 }
