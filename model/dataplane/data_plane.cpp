@@ -628,7 +628,7 @@ inline bool DataPlane::arrive_cached(uint32_t id, Job& j) {
   const KeyRoute& r = *route;
   // A partition is checked every time (it ends by the clock, not by an event). The check has
   // no side effect, so when it fails the request simply takes the general path.
-  if (!kms_.cluster_reachable(r.store->cluster_id)) [[unlikely]] {
+  if (!kms_.cluster_reachable(r.cluster->id)) [[unlikely]] {
     return false;
   }
   if (kms_.internal_error_now()) [[unlikely]] {
@@ -697,12 +697,15 @@ const DataPlane::KeyRoute* DataPlane::cached_route(uint32_t key) const {
 }
 
 // The active, serving HSMs of `c` that hold the key (any of them for GenerateRandom, key ==
-// kNoIndex), in the cluster's order, with the key's material on each.
-const DataPlane::KeyRoute* DataPlane::find_route(Job& j, uint32_t key, const Cluster& c,
-                                                 std::string_view unreachable) {
+// kNoIndex), in the cluster's order, with the key's material on each; and the key's store
+// index and the cluster's queue, which arrive_cached reads from the entry.
+const DataPlane::KeyRoute* DataPlane::find_route(Job& j, uint32_t key, uint32_t store,
+                                                 const Cluster& c, std::string_view unreachable) {
   KeyRoute& r = key == kNoIndex ? any_hsm_ : key_route(key);
   r.routed = kNeverStamp;
   r.cluster = &c;
+  r.store_index = store;
+  r.queue = &cluster_queue(c);
   r.hsms.clear();
   r.materials.clear();
   const uint64_t handle = key == kNoIndex ? 0 : kms_.keys()[key]->backing_handle;
@@ -749,21 +752,11 @@ bool DataPlane::route(uint32_t id, uint32_t key) {
     refuse(j, unreachable, "KMS cannot communicate with your CloudHSM cluster ", s.cluster_id, ".");
     return false;
   }
-  ClusterQueue& cq = cluster_queue(*c);
-  if (!r) {
-    r = find_route(j, key, *c, unreachable);
-    if (!r) [[unlikely]] {
-      return false;
-    }
-    if (key != kNoIndex) {
-      // What arrive_cached needs besides, kept with the entry for as long as it is valid.
-      KeyRoute& found = routes_[key];
-      found.store = &s;
-      found.store_index = store;
-      found.queue = &cq;
-    }
+  if (!r) r = find_route(j, key, store, *c, unreachable);
+  if (!r) [[unlikely]] {
+    return false;
   }
-  return place(id, j, key, *r, cq);
+  return place(id, j, key, *r, *r->queue);
 }
 
 DataPlane::ClusterQueue& DataPlane::cluster_queue(const Cluster& c) {

@@ -178,14 +178,13 @@ class DataPlane {
   // cluster and queue too (arrive_cached). Refusals are never cached: they are worked out, and
   // their messages written, as before.
   struct KeyRoute {
-    uint64_t checked = kNeverStamp;  // epoch at which the key passed front_end's key checks
-    uint64_t routed = kNeverStamp;   // epoch at which the fields below were found
-    const Cluster* cluster = nullptr;
-    const CustomKeyStore* store = nullptr;  // the key's store, and its index
-    uint32_t store_index = kNoIndex;
-    ClusterQueue* queue = nullptr;    // the cluster's
-    std::vector<uint32_t> hsms;       // active, serving HSMs of the cluster holding the key
-    std::vector<uint64_t> materials;  // the key's material on each of them
+    uint64_t checked = kNeverStamp;    // epoch at which the key passed front_end's key checks
+    uint64_t routed = kNeverStamp;     // epoch at which the fields below were found
+    const Cluster* cluster = nullptr;  // the key's store's (its ID is the store's cluster_id)
+    uint32_t store_index = kNoIndex;   // the key's store
+    ClusterQueue* queue = nullptr;     // the cluster's
+    std::vector<uint32_t> hsms;        // active, serving HSMs of the cluster holding the key
+    std::vector<uint64_t> materials;   // the key's material on each of them
   };
 
   uint32_t new_job();
@@ -225,7 +224,8 @@ class DataPlane {
   const KeyRoute* cached_route(uint32_t key) const;
   // Finds, and for a key caches, the HSMs of `c` that may serve the job; null (the job
   // refused) when there is none.
-  const KeyRoute* find_route(Job& j, uint32_t key, const Cluster& c, std::string_view unreachable);
+  const KeyRoute* find_route(Job& j, uint32_t key, uint32_t store, const Cluster& c,
+                             std::string_view unreachable);
   // The AAD of a blob of `key_id` under `context` (crypto::blob_aad; the seeded bug
   // context_without_lengths drops the length prefixes).
   crypto::Result<std::vector<uint8_t>> aad_of(std::string_view key_id,
