@@ -18,12 +18,55 @@ EventId Engine::schedule_at(Time when, Callback callback) {
   return enqueue(when, index);
 }
 
+EventId Engine::schedule_in_lane(LaneId lane, Time when, Callback callback) {
+  if (!callback) [[unlikely]] {
+    throw std::logic_error("Engine::schedule_in_lane: empty callback");
+  }
+  const uint32_t index = claim_slot(when);
+  slot(index).callback = callback;
+  return enqueue_in_lane(lane, when, index);
+}
+
 EventId Engine::enqueue(Time when, uint32_t index) {
   const uint32_t generation = slot(index).generation;
+  if (!lanes_.empty()) sequence(index) = ++sequence_;
   queue_.insert(when, index, generation);
   ++pending_count_;
-  assert(queue_.size() >= pending_count_);
+  assert(queued() >= pending_count_);
   return EventId{index, generation};
+}
+
+LaneId Engine::add_lane() {
+  if (lanes_.empty()) {
+    // Events already pending keep sequence 0: scheduled before any lane event, they run
+    // first among equal times, as they would have.
+    for (std::size_t i = sequence_pages_.size(); i < slot_pages_.size(); ++i)
+      sequence_pages_.push_back(std::make_unique<uint64_t[]>(kSlotsPerPage));
+  }
+  lanes_.emplace_back();
+  return LaneId{static_cast<uint32_t>(lanes_.size() - 1)};
+}
+
+EventId Engine::enqueue_in_lane(LaneId lane, Time when, uint32_t index) {
+  assert(lane.index < lanes_.size());
+  EventLane& l = lanes_[lane.index];
+  const uint32_t generation = slot(index).generation;
+  sequence(index) = ++sequence_;
+  if (l.empty() || when >= l.back_time()) [[likely]] {
+    l.push(when, index, generation);
+  } else {
+    queue_.insert(when, index, generation);
+  }
+  ++pending_count_;
+  assert(queued() >= pending_count_);
+  return EventId{index, generation};
+}
+
+std::size_t Engine::queued() const {
+  std::size_t n = queue_.size();
+  for (const EventLane& lane : lanes_)
+    n += lane.size();
+  return n;
 }
 
 void Engine::fail_schedule_in_past(Time when) const {
@@ -36,7 +79,7 @@ bool Engine::cancel(EventId id) {
   release_slot(id.slot);
   assert(pending_count_ > 0);
   --pending_count_;
-  const std::size_t stale = queue_.size() - pending_count_;
+  const std::size_t stale = queued() - pending_count_;
   if (stale > pending_count_ + kStaleSlack) sweep_stale_entries();
   return true;
 }
@@ -48,6 +91,21 @@ bool Engine::pending(EventId id) const {
 }
 
 Time Engine::next_event_time() {
+  if (!lanes_.empty()) {
+    for (;;) {
+      EventLane* from = nullptr;
+      const EventQueue::Entry* next = earliest(from);
+      if (next == nullptr) break;
+      if (is_live(*next)) return next->time;
+      if (from != nullptr) {
+        from->pop();
+      } else {
+        queue_.remove_next();
+      }
+    }
+    assert(pending_count_ == 0);
+    return Time::max();
+  }
   while (!queue_.is_empty()) {
     const EventQueue::Entry& next = queue_.peek();
     if (is_live(next)) return next.time;
@@ -57,9 +115,78 @@ Time Engine::next_event_time() {
   return Time::max();
 }
 
+inline const EventQueue::Entry* Engine::earliest(EventLane*& from) {
+  for (;;) {
+    from = nullptr;
+    const EventQueue::Entry* next = queue_.is_empty() ? nullptr : &queue_.peek();
+    bool dropped = false;
+    for (EventLane& lane : lanes_) {
+      if (lane.empty()) continue;
+      const EventQueue::Entry& front = lane.front();
+      if (next == nullptr || front.time < next->time) {
+        next = &front;
+        from = &lane;
+      } else if (front.time == next->time) [[unlikely]] {
+        const Tie tie = settle_tie(lane, *next, from);
+        if (tie == Tie::kDropped) {
+          dropped = true;
+          break;
+        }
+        if (tie == Tie::kLaneFirst) {
+          next = &front;
+          from = &lane;
+        }
+      }
+    }
+    if (!dropped) return next;
+  }
+}
+
+// Two entries due at the same time: `lane`'s front and `other`, at the front of the lane
+// `other_lane` (null: the main queue). The one scheduled first runs first. A stale entry's
+// slot may have been reused since, so its sequence number means nothing: it is dropped
+// instead (it would be dropped when it surfaced anyway), and the caller looks again.
+Engine::Tie Engine::settle_tie(EventLane& lane, const EventQueue::Entry& other,
+                               EventLane* other_lane) {
+  const EventQueue::Entry& front = lane.front();
+  if (!is_live(front)) {
+    lane.pop();
+    return Tie::kDropped;
+  }
+  if (!is_live(other)) {
+    if (other_lane != nullptr) {
+      other_lane->pop();
+    } else {
+      queue_.remove_next();
+    }
+    return Tie::kDropped;
+  }
+  return sequence(front.slot) < sequence(other.slot) ? Tie::kLaneFirst : Tie::kOtherFirst;
+}
+
+bool Engine::take_due_from_lanes(Time horizon, EventQueue::Entry& entry) {
+  for (;;) {
+    EventLane* from = nullptr;
+    const EventQueue::Entry* next = earliest(from);
+    if (next == nullptr) {
+      assert(pending_count_ == 0);
+      return false;
+    }
+    if (next->time > horizon) return false;
+    entry = *next;
+    if (from != nullptr) {
+      from->pop();
+    } else {
+      queue_.remove_next();
+    }
+    if (is_live(entry)) return true;
+  }
+}
+
 // The next live event due by `horizon`, removed from the queue. Cancelled entries are
 // dropped as they surface (the lazy half of cancel()).
 inline bool Engine::take_due(Time horizon, EventQueue::Entry& entry) {
+  if (!lanes_.empty()) return take_due_from_lanes(horizon, entry);
   while (!queue_.is_empty()) {
     if (queue_.peek().time > horizon) return false;
     entry = queue_.remove_next();
@@ -133,6 +260,7 @@ uint32_t Engine::create_slot() {
   }
   if (slots_created_ % kSlotsPerPage == 0) {
     slot_pages_.push_back(std::make_unique<Slot[]>(kSlotsPerPage));
+    if (!lanes_.empty()) sequence_pages_.push_back(std::make_unique<uint64_t[]>(kSlotsPerPage));
   }
   const uint32_t index = slots_created_++;
   slot(index).next_free = kInUse;
@@ -153,17 +281,26 @@ void Engine::release_slot(uint32_t index) {
 }
 
 void Engine::sweep_stale_entries() {
-  const std::size_t removed =
-      queue_.remove_if([this](const EventQueue::Entry& entry) { return !is_live(entry); });
+  const auto dead = [this](const EventQueue::Entry& entry) { return !is_live(entry); };
+  std::size_t removed = queue_.remove_if(dead);
+  for (EventLane& lane : lanes_)
+    removed += lane.remove_if(dead);
   assert(removed > kStaleSlack);
-  assert(queue_.size() == pending_count_);
+  assert(queued() == pending_count_);
   (void)removed;  // read only by the asserts
 }
 
 std::size_t Engine::memory_bytes() const {
   // sizeof(*this) already counts the queue object; add only what it points to.
-  return sizeof(*this) + slot_pages_.capacity() * sizeof(slot_pages_[0]) +
-         slot_pages_.size() * kSlotsPerPage * sizeof(Slot) + queue_.memory_bytes() - sizeof(queue_);
+  std::size_t bytes = sizeof(*this) + slot_pages_.capacity() * sizeof(slot_pages_[0]) +
+                      slot_pages_.size() * kSlotsPerPage * sizeof(Slot) + queue_.memory_bytes() -
+                      sizeof(queue_);
+  bytes += lanes_.capacity() * sizeof(EventLane);
+  for (const EventLane& lane : lanes_)
+    bytes += lane.memory_bytes();
+  bytes += sequence_pages_.capacity() * sizeof(sequence_pages_[0]) +
+           sequence_pages_.size() * kSlotsPerPage * sizeof(uint64_t);
+  return bytes;
 }
 
 }  // namespace hsmsim::sim

@@ -72,6 +72,28 @@ void EventQueue::splice(Bucket& to, Bucket& from) {
   from = Bucket{};
 }
 
+// The array is full: its entries go to the buckets, in the order they are due (so equal
+// times keep their order), and the queue works on buckets until it is down to kSmallReturn.
+void EventQueue::leave_small() {
+  assert(small_ && small_size_ == kSmallMax);
+  small_ = false;
+  for (uint32_t i = small_size_; i-- > 0;) {
+    const Entry& e = small_entries_[i];
+    radix_insert(e.time, e.slot, e.generation);
+  }
+  small_size_ = 0;
+}
+
+void EventQueue::return_to_small() {
+  assert(!small_ && size_ <= kSmallReturn);
+  const auto n = static_cast<uint32_t>(size_);
+  for (uint32_t i = n; i-- > 0;)
+    small_entries_[i] = radix_remove_next();  // counts itself out of size_
+  small_size_ = n;
+  size_ = n;
+  small_ = true;
+}
+
 int EventQueue::lowest_occupied() const {
   for (int word = 0; word < kOccupiedWords; ++word) {
     if (occupied_[word] != 0) return word * 64 + std::countr_zero(occupied_[word]);

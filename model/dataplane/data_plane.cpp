@@ -147,6 +147,7 @@ DataPlane::DataPlane(sim::Engine& engine, sim::Trace& trace, const Timing& timin
                      CloudHsm& cloudhsm, Kms& kms, KeyVault& vault, DataPlaneConfig config,
                      uint64_t seed, BugSet bugs)
     : engine_(engine),
+      arrivals_lane_(engine.add_lane()),
       trace_(trace),
       timing_(timing),
       cloudhsm_(cloudhsm),
@@ -460,7 +461,7 @@ crypto::Result<std::vector<uint8_t>> DataPlane::aad_of(
 // request, so they and the routing happen in one event at the cluster's end of the trip.
 void DataPlane::begin(uint32_t id) {
   const Job& j = *jobs_[id];
-  engine_.schedule_at(j.submitted + j.one_way, [this, id] { arrive(id); });
+  engine_.schedule_in_lane(arrivals_lane_, j.submitted + j.one_way, [this, id] { arrive(id); });
 }
 
 inline DataPlane::KeyRoute& DataPlane::key_route(uint32_t key) {

@@ -232,6 +232,9 @@ class DataPlane {
                                               const crypto::EncryptionContext& context) const;
 
   sim::Engine& engine_;
+  // Requests reach their cluster in the order they were sent when the network delay is fixed
+  // (the usual case): their arrivals take the engine's FIFO lane instead of its queue.
+  sim::LaneId arrivals_lane_;
   sim::Trace& trace_;
   const Timing& timing_;
   CloudHsm& cloudhsm_;

@@ -1,6 +1,7 @@
 // The engine's rules: events run in (time, scheduling) order, cancelled events never run,
-// run_until stops at its horizon, stop() and the observer behave as documented; and a
-// differential property against a reference scheduler: a std::map keyed by (time, sequence).
+// run_until stops at its horizon, stop() and the observer behave as documented, lanes change
+// no order; and a differential property against a reference scheduler: a std::map keyed by
+// (time, sequence), with and without lanes.
 #include "sim/engine.h"
 
 #include <gtest/gtest.h>
@@ -268,6 +269,63 @@ TEST_F(EngineTest, ManyCancellationsKeepMemoryBounded) {
   EXPECT_EQ(recorder.labels(), (std::vector<uint32_t>{0}));
 }
 
+// --- Lanes: a fast path that must change no order. ---
+
+TEST_F(EngineTest, LaneEventsRunInTimeOrderWithTheOthers) {
+  const LaneId lane = engine.add_lane();
+  engine.schedule_in_lane(lane, at_ns(10), recorder.record(0));
+  engine.schedule_in_lane(lane, at_ns(30), recorder.record(1));
+  engine.schedule_at(at_ns(20), recorder.record(2));
+  engine.schedule_at(at_ns(5), recorder.record(3));
+  // Before the lane's latest time: queued in the main queue, still run in time order.
+  engine.schedule_in_lane(lane, at_ns(15), recorder.record(4));
+  engine.schedule_in_lane(lane, at_ns(40), recorder.record(5));
+  engine.run_until(Time::max());
+  EXPECT_EQ(recorder.labels(), (std::vector<uint32_t>{3, 0, 4, 2, 1, 5}));
+  EXPECT_EQ(engine.pending_count(), 0u);
+}
+
+TEST_F(EngineTest, TiesBetweenLanesAndTheQueueRunInSchedulingOrder) {
+  const LaneId first = engine.add_lane();
+  const LaneId second = engine.add_lane();
+  const EventId cancelled = engine.schedule_at(at_ns(100), recorder.record(0));
+  engine.schedule_in_lane(first, at_ns(100), recorder.record(1));
+  engine.schedule_at(at_ns(100), recorder.record(2));
+  engine.schedule_in_lane(second, at_ns(100), recorder.record(3));
+  engine.schedule_in_lane(first, at_ns(100), recorder.record(4));
+  EXPECT_TRUE(engine.cancel(cancelled));
+  // Reuses the cancelled event's slot: the stale entry still queued must not lend it its
+  // place among the events due at 100.
+  engine.schedule_at(at_ns(100), recorder.record(5));
+  engine.schedule_in_lane(second, at_ns(100), recorder.record(6));
+  EXPECT_EQ(engine.next_event_time(), at_ns(100));
+  engine.run_until(Time::max());
+  EXPECT_EQ(recorder.labels(), (std::vector<uint32_t>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST_F(EngineTest, EventsPendingWhenALaneIsAddedRunBeforeLaterTies) {
+  engine.schedule_at(at_ns(50), recorder.record(0));
+  const LaneId lane = engine.add_lane();
+  engine.schedule_in_lane(lane, at_ns(50), recorder.record(1));
+  engine.schedule_at(at_ns(50), recorder.record(2));
+  engine.run_until(Time::max());
+  EXPECT_EQ(recorder.labels(), (std::vector<uint32_t>{0, 1, 2}));
+}
+
+TEST_F(EngineTest, ManyCancellationsInALaneKeepMemoryBounded) {
+  const LaneId lane = engine.add_lane();
+  engine.schedule_at(at_ns(1'000'000'000), recorder.record(0));
+  const std::size_t bytes_before = engine.memory_bytes();
+  for (int i = 0; i < 200'000; ++i) {
+    engine.cancel(engine.schedule_in_lane(lane, at_ns(2'000'000 + i), recorder.record(1)));
+  }
+  engine.schedule_in_lane(lane, at_ns(3'000'000), recorder.record(2));
+  EXPECT_EQ(engine.pending_count(), 2u);
+  EXPECT_LT(engine.memory_bytes(), bytes_before + 2'000'000);
+  engine.run_until(Time::max());
+  EXPECT_EQ(recorder.labels(), (std::vector<uint32_t>{2, 0}));
+}
+
 // --- Differential property: the engine against a reference scheduler. ---
 
 // The contract written the slow, obvious way: a map keyed by (time, scheduling sequence).
@@ -304,20 +362,29 @@ struct ReferenceScheduler {
 // Drives the engine and the reference with the same operations. Events whose label is a
 // multiple of 3 schedule a child when they run (some at the same instant), and the child is
 // registered with the reference at that moment, so both see the same scheduling sequence.
+// With lanes, events go to the main queue or to one of the lanes (by `route`); the
+// reference knows nothing of lanes: they must not change the order.
 struct DifferentialHarness {
   Engine engine;
   ReferenceScheduler reference;
+  std::vector<LaneId> lanes;
   std::vector<EventId> ids;                       // by label
   std::vector<std::pair<uint32_t, int64_t>> ran;  // (label, time) in engine order
 
-  void schedule(int64_t time) {
+  // route % (lanes + 1): 0 the main queue, i the lane i - 1.
+  void schedule(int64_t time, uint32_t route = 0) {
     const auto label = static_cast<uint32_t>(ids.size());
-    ids.push_back(engine.schedule_at(at_ns(time), [this, label] { on_event(label); }));
+    const uint32_t to = route % (static_cast<uint32_t>(lanes.size()) + 1);
+    const auto callback = [this, label] { on_event(label); };
+    ids.push_back(to == 0 ? engine.schedule_at(at_ns(time), callback)
+                          : engine.schedule_in_lane(lanes[to - 1], at_ns(time), callback));
     reference.schedule(time, label);
   }
   void on_event(uint32_t label) {
     ran.emplace_back(label, engine.now().ns());
-    if (label % 3 == 0) schedule(engine.now().ns() + ((label / 3) % 4 == 0 ? 0 : label % 97));
+    if (label % 3 == 0) {
+      schedule(engine.now().ns() + ((label / 3) % 4 == 0 ? 0 : label % 97), label / 3);
+    }
   }
   // The events the engine ran since `from` must be exactly the reference's next ones.
   void check_ran_since(std::size_t from, int64_t horizon) {
@@ -329,8 +396,7 @@ struct DifferentialHarness {
   }
 };
 
-RC_GTEST_PROP(EngineDifferential, MatchesAReferenceSchedulerUnderInterleavedOperations, ()) {
-  DifferentialHarness h;
+void check_against_reference(DifferentialHarness& h) {
   const int operations = *rc::gen::inRange(1, 400);
   for (int op = 0; op < operations; ++op) {
     const int kind = *rc::gen::inRange(0, 12);
@@ -339,7 +405,7 @@ RC_GTEST_PROP(EngineDifferential, MatchesAReferenceSchedulerUnderInterleavedOper
       const int64_t delay =
           *rc::gen::oneOf(rc::gen::just<int64_t>(0), rc::gen::inRange<int64_t>(0, 50),
                           rc::gen::inRange<int64_t>(0, 1'000'000));
-      h.schedule(now + delay);
+      h.schedule(now + delay, *rc::gen::inRange<uint32_t>(0, 3));
     } else if (kind < 8 && !h.ids.empty()) {
       const auto label = *rc::gen::inRange<uint32_t>(0, static_cast<uint32_t>(h.ids.size()));
       const bool was_pending = h.reference.cancel(label);
@@ -364,6 +430,19 @@ RC_GTEST_PROP(EngineDifferential, MatchesAReferenceSchedulerUnderInterleavedOper
     RC_ASSERT(h.engine.pending_count() == h.reference.queue.size());
     RC_ASSERT(h.engine.next_event_time().ns() == h.reference.next_time());
   }
+}
+
+RC_GTEST_PROP(EngineDifferential, MatchesAReferenceSchedulerUnderInterleavedOperations, ()) {
+  DifferentialHarness h;
+  check_against_reference(h);
+}
+
+RC_GTEST_PROP(EngineDifferential, LanesChangeNoOrder, ()) {
+  DifferentialHarness h;
+  const int lanes = *rc::gen::inRange(1, 3);
+  for (int i = 0; i < lanes; ++i)
+    h.lanes.push_back(h.engine.add_lane());
+  check_against_reference(h);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <random>
 #include <vector>
@@ -102,41 +103,73 @@ TEST(EventQueue, RemoveIfKeepsTheOthersInOrder) {
   EXPECT_EQ(drain_slots(queue), expected);
 }
 
-TEST(EventQueue, MatchesMultimapUnderRandomInterleaving) {
-  // Reference: multimap<time, slot>; equal keys stay in insertion order. Inserts are at or
-  // after the last removed time (the engine's contract), sometimes below the peeked one.
-  EventQueue queue;
-  std::multimap<int64_t, uint32_t> reference;
-  std::mt19937_64 rng(2024);
-  int64_t last_removed = 0;
-  uint32_t next_slot = 0;
-  for (int step = 0; step < 200'000; ++step) {
-    const uint64_t op = rng() % 100;
-    if (op < 55 || reference.empty()) {
-      // Small spans give ties; rare huge spans exercise the high buckets.
-      const uint64_t span = (rng() % 50 == 0) ? (uint64_t{1} << 40) : 1 + rng() % 2'000;
-      const int64_t time = last_removed + static_cast<int64_t>(rng() % span);
-      queue.insert(make_entry(time, next_slot));
-      reference.emplace(time, next_slot++);
-    } else if (op < 65) {
+// Random operations on a queue and on a reference, multimap<time, slot>, whose equal keys
+// stay in insertion order. Inserts are at or after the last removed time (the engine's
+// contract), sometimes below a peeked one; small spans give ties, rare huge ones exercise the
+// high buckets. step(insert_percent) makes one operation and checks the two agree.
+class AgainstMultimap {
+ public:
+  AgainstMultimap(uint64_t seed, uint64_t max_span) : rng_(seed), max_span_(max_span) {}
+
+  std::size_t size() const { return reference_.size(); }
+  void step(uint64_t insert_percent) {
+    const uint64_t op = rng_() % 100;
+    if (op < insert_percent || reference_.empty()) {
+      const uint64_t span = (rng_() % 50 == 0) ? (uint64_t{1} << 40) : 1 + rng_() % max_span_;
+      const int64_t time = last_removed_ + static_cast<int64_t>(rng_() % span);
+      queue_.insert(make_entry(time, next_slot_));
+      reference_.emplace(time, next_slot_++);
+    } else if (op % 3 == 0) {
       // Peeking moves the queue's base past last_removed; later inserts may land below it.
-      ASSERT_EQ(queue.peek().slot, reference.begin()->second);
-      ASSERT_EQ(queue.peek().time.ns(), reference.begin()->first);
+      ASSERT_EQ(queue_.peek().slot, reference_.begin()->second);
+      ASSERT_EQ(queue_.peek().time.ns(), reference_.begin()->first);
+      if (const Entry* second = queue_.peek_second()) {
+        ASSERT_GE(reference_.size(), 2u);
+        ASSERT_EQ(second->slot, std::next(reference_.begin())->second);
+      }
     } else if (op < 97) {
-      const Entry removed = queue.remove_next();
-      ASSERT_EQ(removed.time.ns(), reference.begin()->first);
-      ASSERT_EQ(removed.slot, reference.begin()->second);
-      last_removed = removed.time.ns();
-      reference.erase(reference.begin());
+      const Entry removed = queue_.remove_next();
+      ASSERT_EQ(removed.time.ns(), reference_.begin()->first);
+      ASSERT_EQ(removed.slot, reference_.begin()->second);
+      last_removed_ = removed.time.ns();
+      reference_.erase(reference_.begin());
     } else {
-      const uint32_t modulus = 2 + static_cast<uint32_t>(rng() % 5);
+      const uint32_t modulus = 2 + static_cast<uint32_t>(rng_() % 5);
       const auto dead = [modulus](const Entry& e) { return e.slot % modulus == 0; };
-      const std::size_t removed = queue.remove_if(dead);
+      const std::size_t removed = queue_.remove_if(dead);
       const std::size_t expected =
-          std::erase_if(reference, [modulus](const auto& kv) { return kv.second % modulus == 0; });
+          std::erase_if(reference_, [modulus](const auto& kv) { return kv.second % modulus == 0; });
       ASSERT_EQ(removed, expected);
     }
-    ASSERT_EQ(queue.size(), reference.size());
+    ASSERT_EQ(queue_.size(), reference_.size());
+  }
+
+ private:
+  EventQueue queue_;
+  std::multimap<int64_t, uint32_t> reference_;
+  std::mt19937_64 rng_;
+  uint64_t max_span_;
+  int64_t last_removed_ = 0;
+  uint32_t next_slot_ = 0;
+};
+
+TEST(EventQueue, MatchesMultimapUnderRandomInterleaving) {
+  // The queue grows steadily to thousands of entries: the buckets' work.
+  AgainstMultimap check(2024, 2'000);
+  for (int step = 0; step < 200'000; ++step) {
+    ASSERT_NO_FATAL_FAILURE(check.step(55));
+  }
+}
+
+TEST(EventQueue, MatchesMultimapWhileMovingBetweenArrayAndBuckets) {
+  // A queue of a few entries is a sorted array; past 32 it moves to the buckets and comes
+  // back at 8. The size here swings between 0 and ~70, so that it crosses both ways often.
+  AgainstMultimap check(77, 200);
+  std::mt19937_64 rng(78);
+  std::size_t target = 40;
+  for (int step = 0; step < 300'000; ++step) {
+    if (step % 500 == 0) target = rng() % 70;
+    ASSERT_NO_FATAL_FAILURE(check.step(check.size() < target ? 70 : 25));
   }
 }
 
