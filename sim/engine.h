@@ -1,8 +1,9 @@
-// The discrete-event engine: a virtual clock, a queue of pending events and the run loop.
+// The discrete-event engine: a virtual clock, a queue of pending events (plus FIFO lanes for
+// events scheduled in the order they fall due) and the run loop.
 //
 // Model code talks to the engine only through this class: now(), schedule_at/after(),
-// cancel() and the run calls. Events at equal times run in the order they were scheduled.
-// The engine knows nothing about what its events mean.
+// schedule_in_lane(), cancel() and the run calls. Events at equal times run in the order they
+// were scheduled. The engine knows nothing about what its events mean.
 #pragma once
 
 #include <atomic>
