@@ -9,22 +9,21 @@ namespace hsmsim::sim {
 
 Engine::Engine() : now_(Time::zero()) {}
 
-EventId Engine::schedule_at(Time when, Callback callback) {
+uint32_t Engine::claim_slot(Time when, const Callback& callback, const char* caller) {
   if (!callback) [[unlikely]] {
-    throw std::logic_error("Engine::schedule_at: empty callback");
+    throw std::logic_error(std::string("Engine::") + caller + ": empty callback");
   }
   const uint32_t index = claim_slot(when);
   slot(index).callback = callback;
-  return enqueue(when, index);
+  return index;
+}
+
+EventId Engine::schedule_at(Time when, Callback callback) {
+  return enqueue(when, claim_slot(when, callback, "schedule_at"));
 }
 
 EventId Engine::schedule_in_lane(LaneId lane, Time when, Callback callback) {
-  if (!callback) [[unlikely]] {
-    throw std::logic_error("Engine::schedule_in_lane: empty callback");
-  }
-  const uint32_t index = claim_slot(when);
-  slot(index).callback = callback;
-  return enqueue_in_lane(lane, when, index);
+  return enqueue_in_lane(lane, when, claim_slot(when, callback, "schedule_in_lane"));
 }
 
 EventId Engine::enqueue(Time when, uint32_t index) {
@@ -92,19 +91,9 @@ bool Engine::pending(EventId id) const {
 
 Time Engine::next_event_time() {
   if (!lanes_.empty()) {
-    for (;;) {
-      EventLane* from = nullptr;
-      const EventQueue::Entry* next = earliest(from);
-      if (next == nullptr) break;
-      if (is_live(*next)) return next->time;
-      if (from != nullptr) {
-        from->pop();
-      } else {
-        queue_.remove_next();
-      }
-    }
-    assert(pending_count_ == 0);
-    return Time::max();
+    EventLane* from = nullptr;
+    const EventQueue::Entry* next = earliest_live(from);
+    return next != nullptr ? next->time : Time::max();
   }
   while (!queue_.is_empty()) {
     const EventQueue::Entry& next = queue_.peek();
@@ -154,33 +143,40 @@ Engine::Tie Engine::settle_tie(EventLane& lane, const EventQueue::Entry& other,
     return Tie::kDropped;
   }
   if (!is_live(other)) {
-    if (other_lane != nullptr) {
-      other_lane->pop();
-    } else {
-      queue_.remove_next();
-    }
+    pop_from(other_lane);
     return Tie::kDropped;
   }
   return sequence(front.slot) < sequence(other.slot) ? Tie::kLaneFirst : Tie::kOtherFirst;
 }
 
-bool Engine::take_due_from_lanes(Time horizon, EventQueue::Entry& entry) {
+inline void Engine::pop_from(EventLane* from) {
+  if (from != nullptr) {
+    from->pop();
+  } else {
+    queue_.remove_next();
+  }
+}
+
+// earliest(), with the cancelled entries in front of the first live one dropped.
+inline const EventQueue::Entry* Engine::earliest_live(EventLane*& from) {
   for (;;) {
-    EventLane* from = nullptr;
     const EventQueue::Entry* next = earliest(from);
     if (next == nullptr) {
       assert(pending_count_ == 0);
-      return false;
+      return nullptr;
     }
-    if (next->time > horizon) return false;
-    entry = *next;
-    if (from != nullptr) {
-      from->pop();
-    } else {
-      queue_.remove_next();
-    }
-    if (is_live(entry)) return true;
+    if (is_live(*next)) return next;
+    pop_from(from);
   }
+}
+
+bool Engine::take_due_from_lanes(Time horizon, EventQueue::Entry& entry) {
+  EventLane* from = nullptr;
+  const EventQueue::Entry* next = earliest_live(from);
+  if (next == nullptr || next->time > horizon) return false;
+  entry = *next;
+  pop_from(from);
+  return true;
 }
 
 // The next live event due by `horizon`, removed from the queue. Cancelled entries are

@@ -168,6 +168,9 @@ class Engine {
     reused.next_free = kInUse;
     return index;
   }
+  // claim_slot for a Callback built elsewhere (checked not empty, for `caller`'s message),
+  // which is stored in the slot.
+  uint32_t claim_slot(Time when, const Callback& callback, const char* caller);
   // Queues the event of slot `index`, whose callback is set.
   EventId enqueue(Time when, uint32_t index);
   EventId enqueue_in_lane(LaneId lane, Time when, uint32_t index);
@@ -178,6 +181,9 @@ class Engine {
   // The earliest queued entry of the main queue and the lanes, and where it is (null `from`:
   // the main queue); null when nothing is queued. Stale entries tied with it are dropped.
   const EventQueue::Entry* earliest(EventLane*& from);
+  const EventQueue::Entry* earliest_live(EventLane*& from);
+  // Removes the front of `from` (null: the main queue).
+  void pop_from(EventLane* from);
   enum class Tie { kLaneFirst, kOtherFirst, kDropped };
   [[gnu::cold]] Tie settle_tie(EventLane& lane, const EventQueue::Entry& other,
                                EventLane* other_lane);

@@ -49,8 +49,6 @@ class EventLane {
     assert(!empty());
     return entries_[head_];
   }
-  // The entry after front(), or null.
-  const Entry* second() const { return size_ > 1 ? &entries_[(head_ + 1) & mask_] : nullptr; }
   void pop() {
     assert(!empty());
     head_ = (head_ + 1) & mask_;
